@@ -1,0 +1,311 @@
+// Package hall loads and validates a service hall's configuration: its names,
+// opening rules and the catalog of matters the kiosk offers.
+//
+// A hall file is TOML. Anything wrong with it stops start-up with one error
+// naming the file, the line and the problem, because a kiosk that guesses
+// sends citizens to the wrong window.
+package hall
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Text is a string in every language the hall speaks.
+type Text struct {
+	Zh string `toml:"zh"`
+	En string `toml:"en"`
+}
+
+// In returns the text for lang ("zh-CN" or "en"), falling back to Chinese.
+func (t Text) In(lang string) string {
+	if strings.HasPrefix(lang, "en") && t.En != "" {
+		return t.En
+	}
+	return t.Zh
+}
+
+// Material is one document a matter needs; Waivable marks 容缺 (the matter can
+// proceed without it and it is handed in later).
+type Material struct {
+	Zh       string `toml:"zh"`
+	En       string `toml:"en"`
+	Waivable bool   `toml:"waivable"`
+}
+
+// Name returns the material's name in lang.
+func (m Material) Name(lang string) string { return Text{m.Zh, m.En}.In(lang) }
+
+// Category groups matters on the kiosk's catalog screen.
+type Category struct {
+	ID   string `toml:"id"`
+	Name Text   `toml:"name"`
+}
+
+// Matter is one kind of business the hall handles (or knows where to send).
+type Matter struct {
+	ID         string     `toml:"id"`
+	Category   string     `toml:"category"`
+	Name       Text       `toml:"name"`
+	Prefix     string     `toml:"prefix"`
+	Where      Text       `toml:"where"`
+	Here       bool       `toml:"here"`
+	Elsewhere  Text       `toml:"elsewhere"`
+	Online     bool       `toml:"online"`
+	DeepLink   string     `toml:"deep_link"`
+	Materials  []Material `toml:"materials"`
+	AvgMinutes float64    `toml:"avg_minutes"`
+}
+
+// Hall is a validated hall configuration.
+type Hall struct {
+	ID           string     `toml:"id"`
+	Name         Text       `toml:"name"`
+	CountersOpen int        `toml:"counters_open"`
+	ResetHour    int        `toml:"reset_hour"`
+	IdleTimeout  Duration   `toml:"idle_timeout"`
+	Languages    []string   `toml:"languages"`
+	QueueLink    string     `toml:"queue_link"`
+	Categories   []Category `toml:"category"`
+	Matters      []Matter   `toml:"matter"`
+
+	byID map[string]int
+}
+
+// Duration is a time.Duration written as "60s" or "2m" in the file.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like \"60s\"", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// DefaultIdleTimeout applies when the file does not set idle_timeout.
+const DefaultIdleTimeout = 60 * time.Second
+
+// Matter returns the matter with the given id.
+func (h *Hall) Matter(id string) (Matter, bool) {
+	i, ok := h.byID[id]
+	if !ok {
+		return Matter{}, false
+	}
+	return h.Matters[i], true
+}
+
+// MattersIn returns the matters of a category in file order.
+func (h *Hall) MattersIn(category string) []Matter {
+	var out []Matter
+	for _, m := range h.Matters {
+		if m.Category == category {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Link fills a deep-link template.
+func Link(template, hall, matter, ticket string) string {
+	return strings.NewReplacer("{hall}", url.QueryEscape(hall), "{matter}", url.QueryEscape(matter),
+		"{ticket}", url.QueryEscape(ticket)).Replace(template)
+}
+
+// Error is a problem in a hall file, with the line it was found on.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// Load reads and validates the hall file at path.
+func Load(path string) (*Hall, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("hall file: %w", err)
+	}
+	return Parse(path, src)
+}
+
+// Parse validates src, naming the file as name in errors.
+func Parse(name string, src []byte) (*Hall, error) {
+	h := &Hall{IdleTimeout: Duration{DefaultIdleTimeout}, CountersOpen: 1}
+	md, err := toml.Decode(string(src), h)
+	lines := indexLines(src)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, &Error{name, pe.Position.Line, pe.Message}
+		}
+		return nil, &Error{name, 0, err.Error()}
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		k := und[0]
+		return nil, &Error{name, lines.key(k), fmt.Sprintf("unknown key %q", k.String())}
+	}
+	v := validator{name: name, lines: lines}
+	v.hall(h)
+	if v.err != nil {
+		return nil, v.err
+	}
+	return h, nil
+}
+
+var (
+	idPattern       = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	prefixPattern   = regexp.MustCompile(`^[A-Z]$`)
+	placeholderExpr = regexp.MustCompile(`\{[^{}]*\}`)
+	knownLanguages  = map[string]bool{"zh-CN": true, "en": true}
+)
+
+type validator struct {
+	name  string
+	lines lineIndex
+	err   error
+}
+
+func (v *validator) fail(line int, format string, args ...any) {
+	if v.err == nil {
+		v.err = &Error{v.name, line, fmt.Sprintf(format, args...)}
+	}
+}
+
+func (v *validator) hall(h *Hall) {
+	top := func(key string) int { return v.lines.find("", 0, key) }
+	if h.ID == "" || !idPattern.MatchString(h.ID) {
+		v.fail(top("id"), "id: missing or not lower-case letters, digits and '-' (got %q)", h.ID)
+	}
+	v.text(h.Name, top("name"), "name")
+	if h.CountersOpen < 1 {
+		v.fail(top("counters_open"), "counters_open must be at least 1 (got %d)", h.CountersOpen)
+	}
+	if h.ResetHour < 0 || h.ResetHour > 23 {
+		v.fail(top("reset_hour"), "reset_hour must be 0-23 (got %d)", h.ResetHour)
+	}
+	if h.IdleTimeout.Duration < 10*time.Second || h.IdleTimeout.Duration > 30*time.Minute {
+		v.fail(top("idle_timeout"), "idle_timeout must be between 10s and 30m (got %s)", h.IdleTimeout.Duration)
+	}
+	if len(h.Languages) == 0 {
+		h.Languages = []string{"zh-CN", "en"}
+	}
+	for _, l := range h.Languages {
+		if !knownLanguages[l] {
+			v.fail(top("languages"), "languages: %q has no catalog (have zh-CN, en)", l)
+		}
+	}
+	v.template(h.QueueLink, top("queue_link"), "queue_link", true)
+	cats := map[string]bool{}
+	for i, c := range h.Categories {
+		line := v.lines.find("category", i, "id")
+		if !idPattern.MatchString(c.ID) {
+			v.fail(line, "category %d: id missing or malformed (%q)", i+1, c.ID)
+		}
+		if cats[c.ID] {
+			v.fail(line, "category %q defined twice", c.ID)
+		}
+		cats[c.ID] = true
+		v.text(c.Name, v.lines.find("category", i, "name"), "category "+c.ID+": name")
+	}
+	if len(h.Matters) == 0 {
+		v.fail(0, "no [[matter]] defined: the kiosk would have nothing to offer")
+	}
+	h.byID = map[string]int{}
+	prefixes := map[string]string{}
+	for i := range h.Matters {
+		m := &h.Matters[i]
+		at := func(key string) int { return v.lines.find("matter", i, key) }
+		label := fmt.Sprintf("matter %d", i+1)
+		if m.ID != "" {
+			label = fmt.Sprintf("matter %q", m.ID)
+		}
+		if !idPattern.MatchString(m.ID) {
+			v.fail(at("id"), "%s: id missing or not lower-case letters, digits and '-'", label)
+		}
+		if _, dup := h.byID[m.ID]; dup {
+			v.fail(at("id"), "%s defined twice", label)
+		}
+		h.byID[m.ID] = i
+		if !cats[m.Category] {
+			v.fail(at("category"), "%s: category %q is not defined by a [[category]]", label, m.Category)
+		}
+		v.text(m.Name, at("name"), label+": name")
+		if !prefixPattern.MatchString(m.Prefix) {
+			v.fail(at("prefix"), "%s: prefix must be one capital letter A-Z (got %q)", label, m.Prefix)
+		} else if other, dup := prefixes[m.Prefix]; dup {
+			v.fail(at("prefix"), "%s: duplicate prefix %q (already used by matter %q)", label, m.Prefix, other)
+		}
+		prefixes[m.Prefix] = m.ID
+		if !v.defined("matter", i, "here") {
+			v.fail(at("id"), "%s: missing field \"here\" (true, or false with an elsewhere block)", label)
+		}
+		if m.Here {
+			v.text(m.Where, at("where"), label+": where")
+			if m.AvgMinutes <= 0 || m.AvgMinutes > 480 {
+				v.fail(at("avg_minutes"), "%s: avg_minutes must be between 0 and 480 (got %g)", label, m.AvgMinutes)
+			}
+		} else {
+			v.text(m.Elsewhere, at("elsewhere"), label+": elsewhere (where it can be done)")
+		}
+		if m.Online {
+			v.template(m.DeepLink, at("deep_link"), label+": deep_link", true)
+		} else if m.DeepLink != "" {
+			v.fail(at("deep_link"), "%s: deep_link given but online is not true", label)
+		}
+		for j, mat := range m.Materials {
+			if mat.Zh == "" || mat.En == "" {
+				v.fail(at("materials"), "%s: material %d needs both zh and en", label, j+1)
+			}
+		}
+	}
+}
+
+// defined reports whether key was written in the i-th [[table]].
+func (v *validator) defined(table string, i int, key string) bool {
+	return v.lines.find(table, i, key) != v.lines.find(table, i, "")
+}
+
+func (v *validator) text(t Text, line int, what string) {
+	if strings.TrimSpace(t.Zh) == "" || strings.TrimSpace(t.En) == "" {
+		v.fail(line, "%s: missing field, needs both zh and en", what)
+	}
+}
+
+func (v *validator) template(t string, line int, what string, required bool) {
+	if t == "" {
+		if required {
+			v.fail(line, "%s: missing field", what)
+		}
+		return
+	}
+	if strings.Count(t, "{") != strings.Count(t, "}") {
+		v.fail(line, "%s: bad template %q: unbalanced braces", what, t)
+		return
+	}
+	for _, ph := range placeholderExpr.FindAllString(t, -1) {
+		if ph != "{hall}" && ph != "{matter}" && ph != "{ticket}" {
+			v.fail(line, "%s: bad template %q: unknown placeholder %s (use {hall}, {matter}, {ticket})", what, t, ph)
+			return
+		}
+	}
+	u, err := url.Parse(Link(t, "h", "m", "A001"))
+	if err != nil || u.Scheme == "" || u.Host == "" && u.Opaque == "" {
+		v.fail(line, "%s: bad template %q: not an absolute URL", what, t)
+	}
+}
