@@ -60,6 +60,7 @@ type Holder struct {
 
 // Ticket is what the flow knows of an issued ticket.
 type Ticket struct {
+	ID      int64 // the store's id
 	Number  string
 	Matter  string
 	Green   bool

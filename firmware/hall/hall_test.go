@@ -65,7 +65,7 @@ func TestBrokenFilesNameLineAndProblem(t *testing.T) {
 	}
 	cases := []struct {
 		name, old, new, want string
-		line             int
+		line                 int
 	}{
 		{"syntax", `counters_open = 12`, `counters_open = = 12`, "expected", lineOf(`counters_open = 12`)},
 		{"unknown key", `reset_hour = 6`, "reset_hour = 6\ncolour = \"blue\"", `unknown key "colour"`, lineOf(`reset_hour = 6`) + 1},
@@ -103,6 +103,3 @@ avg_minutes = 6`, "unknown placeholder {mater}", lineOf(`deep_link`)},
 		})
 	}
 }
-
-
-

@@ -1,0 +1,44 @@
+# onetrip — the two commands a newcomer needs are `make run` and `make test`.
+# Both install what is missing first (Debian packages only when absent).
+
+GO      ?= go
+BIN     := bin/onetrip
+PKG     := ./firmware/cmd/onetrip
+# cgo needs these to build the GLFW window; Mesa draws it.
+BUILD_DEBS := gcc pkg-config libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev \
+              libxi-dev libxxf86vm-dev libgl-dev libgl1-mesa-dri
+# The window tests run against a real X server and click with xdotool.
+TEST_DEBS  := xvfb xauth xdotool x11-utils
+
+.PHONY: all build run test bench deps test-deps clean screenshot
+
+all: build
+
+# deps installs the Debian packages that are missing (only those).
+deps:
+	@./scripts/need-debs $(BUILD_DEBS)
+	@command -v $(GO) >/dev/null || { echo "Go 1.26 or newer is needed: https://go.dev/dl/ (then run make again)"; exit 1; }
+
+test-deps: deps
+	@./scripts/need-debs $(TEST_DEBS)
+
+build: deps
+	$(GO) build -o $(BIN) $(PKG)
+
+# run opens the kiosk window on the simulated board with the sample hall.
+run: build
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+	  echo "No display found (DISPLAY is not set): try '$(BIN) run --headless --control 127.0.0.1:8765'."; exit 1; fi
+	$(BIN) run --board sim --control 127.0.0.1:8765
+
+# test runs every test, the real window under Xvfb included.
+test: test-deps
+	$(GO) vet ./...
+	./scripts/with-x $(GO) test -count=1 -timeout 15m ./...
+
+# bench measures the budgets in DESIGN.md and prints the figures.
+bench: test-deps build
+	./scripts/with-x $(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 20m ./... | tee bench.out | grep -E '^(Benchmark|ok|FAIL|---)' 
+
+clean:
+	rm -rf bin bench.out

@@ -1,0 +1,140 @@
+// Command onetrip is the firmware of a self-service ticket kiosk.
+//
+//	onetrip run [--board sim] [--hall FILE] [--data DIR] [--headless] [--control 127.0.0.1:PORT]
+//
+// With no flags it opens the kiosk window on the simulated board with the
+// sample hall, keeping its tickets under the user's state directory.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// GLFW must run on the main OS thread.
+func init() { runtime.LockOSThread() }
+
+// exitConfig is the exit status for a bad configuration (hall, board, flags).
+const exitConfig = 2
+
+var started = time.Now()
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
+		usage(os.Stdout)
+		return
+	}
+	switch os.Args[1] {
+	case "run":
+		os.Exit(run(os.Args[2:]))
+	default:
+		fmt.Fprintf(os.Stderr, "onetrip: unknown command %q\n", os.Args[1])
+		usage(os.Stderr)
+		os.Exit(exitConfig)
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `onetrip — firmware of the self-service ticket kiosk
+
+usage:
+  onetrip run [flags]    run the kiosk (see "onetrip run -h")
+`)
+}
+
+// Flags are the options of "onetrip run".
+type Flags struct {
+	Board      string
+	Hall       string
+	Data       string
+	Headless   bool
+	Fullscreen bool
+	Control    string
+	FirstFrame bool
+}
+
+func parseFlags(args []string) (Flags, error) {
+	var f Flags
+	fs := flag.NewFlagSet("onetrip run", flag.ContinueOnError)
+	fs.StringVar(&f.Board, "board", "sim", "board to run on (data file in boards/)")
+	fs.StringVar(&f.Hall, "hall", "", "hall configuration file (default: the sample hall)")
+	fs.StringVar(&f.Data, "data", "", "data directory for tickets and printed jobs (default: the user's state directory)")
+	fs.BoolVar(&f.Headless, "headless", false, "run without a window (frames stay in memory; see the control API's /screenshot)")
+	fs.BoolVar(&f.Fullscreen, "fullscreen", false, "open the window full screen")
+	fs.StringVar(&f.Control, "control", "", "serve the control API on this loopback address (sim board only), e.g. 127.0.0.1:8765")
+	fs.BoolVar(&f.FirstFrame, "exit-after-first-frame", false, "exit once the first frame is presented (start-up benchmark)")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if f.Data == "" {
+		dir, err := stateDir()
+		if err != nil {
+			return f, err
+		}
+		f.Data = dir
+	}
+	return f, nil
+}
+
+// stateDir is $XDG_STATE_HOME/onetrip, or ~/.local/state/onetrip.
+func stateDir() (string, error) {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "onetrip"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no --data given and no home directory: %w", err)
+	}
+	return filepath.Join(home, ".local", "state", "onetrip"), nil
+}
+
+func run(args []string) int {
+	f, err := parseFlags(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "onetrip: %v\n", err)
+		return exitConfig
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	slog.SetDefault(log)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	sys, err := assemble(f, log)
+	if err != nil {
+		var ce *configError
+		if errors.As(err, &ce) {
+			fmt.Fprintf(os.Stderr, "onetrip: %v\n", ce.err)
+			return exitConfig
+		}
+		fmt.Fprintf(os.Stderr, "onetrip: %v\n", err)
+		return 1
+	}
+	defer sys.Close()
+	if err := sys.Run(ctx, f); err != nil {
+		fmt.Fprintf(os.Stderr, "onetrip: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// configError marks a problem the technician fixes in a file or a flag.
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }

@@ -1,0 +1,424 @@
+// Package kiosk wires the pure flow to the devices: one goroutine owns all
+// state, turns device reports into flow events, carries out the flow's
+// effects and presents a new frame whenever the picture changes.
+package kiosk
+
+import (
+	"context"
+	"errors"
+	"image"
+	"log/slog"
+	"time"
+
+	"onetrip/firmware/flow"
+	"onetrip/firmware/ticket"
+	"onetrip/hal/escpos"
+	"onetrip/hal/idcard"
+	"onetrip/ui/locale"
+	"onetrip/ui/screen"
+)
+
+// Presenter shows frames: a GLFW window or the headless presenter.
+type Presenter interface {
+	Present(frame *image.RGBA, dirty []image.Rectangle) error
+}
+
+// Lamp and Buzzer are the indicator devices (GPIO or their twins).
+type (
+	Lamp   interface{ Set(pattern string) error }
+	Buzzer interface{ Beep(pattern string) error }
+)
+
+// Devices are the board's devices, real or simulated.
+type Devices struct {
+	Cards   idcard.Reader
+	Printer escpos.Printer
+	Lamps   map[string]Lamp
+	Buzzer  Buzzer
+}
+
+// InputKind is what a pointer or key did.
+type InputKind int
+
+const (
+	PointerDown InputKind = iota
+	PointerUp
+	PointerMove
+	Key
+)
+
+// Input is a touch (as pointer events, in framebuffer pixels) or a key.
+type Input struct {
+	Kind InputKind
+	X, Y int
+	Key  string
+}
+
+// Kiosk is the running kiosk.
+type Kiosk struct {
+	cfg     *flow.Config
+	cats    locale.Catalogs
+	store   *ticket.Store
+	dev     Devices
+	present Presenter
+	tickets *Tickets
+	log     *slog.Logger
+	keys    func(key string) (button string, ok bool)
+	now     func() time.Time
+
+	inputs  chan Input
+	events  chan flow.Event
+	buttons chan string
+	calls   chan func()
+
+	state   flow.State
+	layout  *screen.Layout
+	painter *screen.Painter
+	shown   *image.RGBA
+	scratch *image.RGBA
+	pressed string
+	frames  int64
+}
+
+// Options configure a kiosk.
+type Options struct {
+	Flow      *flow.Config
+	Catalogs  locale.Catalogs
+	Store     *ticket.Store
+	Devices   Devices
+	Presenter Presenter
+	Tickets   *Tickets
+	Log       *slog.Logger
+	// KeyButton maps a keyboard key to a physical button's name (sim board).
+	KeyButton func(key string) (string, bool)
+	// Now is the clock; tests and benchmarks may replace it.
+	Now func() time.Time
+}
+
+// New prepares a kiosk; Run starts it.
+func New(o Options) *Kiosk {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.KeyButton == nil {
+		o.KeyButton = func(string) (string, bool) { return "", false }
+	}
+	k := &Kiosk{
+		cfg: o.Flow, cats: o.Catalogs, store: o.Store, dev: o.Devices, present: o.Presenter,
+		tickets: o.Tickets, log: o.Log, keys: o.KeyButton, now: o.Now,
+		inputs:  make(chan Input, 64),
+		events:  make(chan flow.Event, 16),
+		buttons: make(chan string, 16),
+		calls:   make(chan func()),
+		painter: screen.NewPainter(),
+		shown:   image.NewRGBA(screen.Size),
+		scratch: image.NewRGBA(screen.Size),
+	}
+	k.state = flow.New(k.cfg, k.now())
+	return k
+}
+
+// Input queues a touch or key; it never blocks the caller for long.
+func (k *Kiosk) Input(in Input) {
+	if in.Kind == PointerMove {
+		select {
+		case k.inputs <- in:
+		default:
+		}
+		return
+	}
+	k.inputs <- in
+}
+
+// Touch is a tap at p through the same path as a touchscreen's pointer down
+// and up. Call it on the kiosk's goroutine (inside Do).
+func (k *Kiosk) Touch(p image.Point) {
+	k.input(Input{Kind: PointerDown, X: p.X, Y: p.Y})
+	k.redraw()
+	k.input(Input{Kind: PointerUp, X: p.X, Y: p.Y})
+}
+
+// Button reports a physical button press.
+func (k *Kiosk) Button(name string) { k.buttons <- name }
+
+// Do runs f on the kiosk's goroutine and waits for it: the control API reads
+// state this way without locks.
+func (k *Kiosk) Do(ctx context.Context, f func()) error {
+	done := make(chan struct{})
+	select {
+	case k.calls <- func() { f(); close(done) }:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Layout returns the layout on screen (call inside Do).
+func (k *Kiosk) Layout() *screen.Layout { return k.layout }
+
+// State returns the flow state (call inside Do).
+func (k *Kiosk) State() flow.State { return k.state }
+
+// Frame returns the frame on screen (call inside Do; do not keep it).
+func (k *Kiosk) Frame() *image.RGBA { return k.shown }
+
+// Run serves the kiosk until ctx ends. It first deals with tickets that were
+// issued but never printed (a power cut mid-ticket), then draws the first frame.
+func (k *Kiosk) Run(ctx context.Context) error {
+	k.recoverUnprinted(ctx)
+	k.setLamp("status", "ready")
+	k.redraw()
+	var cards <-chan idcard.Event
+	if k.dev.Cards != nil {
+		cards = k.dev.Cards.Events()
+	}
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		k.arm(timer)
+		select {
+		case <-ctx.Done():
+			return nil
+		case in := <-k.inputs:
+			k.input(in)
+		case name := <-k.buttons:
+			k.step(flow.Button{Name: name})
+		case ev, ok := <-cards:
+			if !ok {
+				cards = nil
+				k.log.Warn("card reader closed")
+				continue
+			}
+			k.card(ev)
+		case ev := <-k.events:
+			k.step(ev)
+		case f := <-k.calls:
+			f()
+		case <-timer.C:
+			k.step(flow.Tick{})
+		}
+		k.redraw()
+	}
+}
+
+// arm sets the timer to the earlier of the flow's deadline and the screen's
+// next refresh; on the attract screen that is once a minute.
+func (k *Kiosk) arm(t *time.Timer) {
+	now := k.now()
+	wait := time.Hour
+	if dl := k.state.Deadline(k.cfg); !dl.IsZero() {
+		wait = max(dl.Sub(now), 0)
+	}
+	if r := screen.Refresh(k.state, now); r > 0 && r < wait {
+		wait = r
+	}
+	t.Reset(wait)
+}
+
+func (k *Kiosk) input(in Input) {
+	switch in.Kind {
+	case Key:
+		if b, ok := k.keys(in.Key); ok {
+			k.step(flow.Button{Name: b})
+		}
+	case PointerDown:
+		id, ok := k.layout.Hit(image.Pt(in.X, in.Y))
+		if ok {
+			k.pressed = id
+		}
+	case PointerUp:
+		id, ok := k.layout.Hit(image.Pt(in.X, in.Y))
+		pressed := k.pressed
+		k.pressed = ""
+		if ok && id == pressed {
+			k.step(flow.Tap{ID: id})
+		}
+	}
+}
+
+// card turns a reader report into a flow event. The card itself is wiped
+// here: only the holder's name and number go on, into session memory.
+func (k *Kiosk) card(ev idcard.Event) {
+	switch ev.Kind {
+	case idcard.Present:
+		k.step(flow.CardPresent{})
+	case idcard.Read:
+		c := ev.Card
+		defer c.Wipe()
+		if err := c.Check(k.now()); err != nil {
+			k.log.Info("card refused", "card", c, "why", err)
+			k.step(flow.CardFailed{Problem: cardProblem(err)})
+			return
+		}
+		k.step(flow.CardRead{Holder: flow.Holder{Name: c.Name, Number: c.Number}})
+	case idcard.Failed:
+		k.log.Warn("card read failed", "err", ev.Err)
+		k.step(flow.CardFailed{Problem: "unreadable"})
+	case idcard.Removed:
+		k.step(flow.CardRemoved{})
+	}
+}
+
+// cardProblems maps card errors to the explanation shown (a locale key under "id.").
+var cardProblems = []struct {
+	err error
+	key string
+}{
+	{idcard.ErrExpired, "expired"},
+	{idcard.ErrNotYetValid, "not_yet_valid"},
+	{idcard.ErrBadNumber, "bad_number"},
+}
+
+func cardProblem(err error) string {
+	for _, p := range cardProblems {
+		if errors.Is(err, p.err) {
+			return p.key
+		}
+	}
+	return "unreadable"
+}
+
+// step runs one event through the flow and carries out the effects, which
+// may feed further events back in.
+func (k *Kiosk) step(ev flow.Event) {
+	queue := []flow.Event{ev}
+	for len(queue) > 0 {
+		var fx []flow.Effect
+		k.state, fx = flow.Step(k.cfg, k.state, queue[0], k.now())
+		queue = queue[1:]
+		for _, f := range fx {
+			if next := k.effect(f); next != nil {
+				queue = append(queue, next)
+			}
+		}
+	}
+}
+
+func (k *Kiosk) effect(f flow.Effect) flow.Event {
+	switch f := f.(type) {
+	case flow.IssueTicket:
+		return k.issue(f)
+	case flow.PrintTicket:
+		k.print(f)
+	case flow.CallGuide:
+		k.log.Info("guide called", "reason", f.Reason, "screen", string(f.Screen), "matter", f.Matter)
+	case flow.SetLamp:
+		k.setLamp(f.Lamp, f.Pattern)
+	case flow.Beep:
+		if k.dev.Buzzer != nil {
+			if err := k.dev.Buzzer.Beep(f.Pattern); err != nil {
+				k.log.Warn("buzzer", "err", err)
+			}
+		}
+	case flow.EndSession:
+		k.log.Info("session ended", "reason", f.Reason)
+	}
+	return nil
+}
+
+func (k *Kiosk) setLamp(name, pattern string) {
+	if l, ok := k.dev.Lamps[name]; ok {
+		if err := l.Set(pattern); err != nil {
+			k.log.Warn("lamp", "lamp", name, "err", err)
+		}
+	}
+}
+
+// issue makes the ticket durable; only then does the flow show or print it.
+func (k *Kiosk) issue(f flow.IssueTicket) flow.Event {
+	m, ok := k.cfg.Hall.Matter(f.Matter)
+	if !ok {
+		return flow.IssueFailed{Reason: "unknown matter " + f.Matter}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	t, err := k.store.Issue(ctx, ticket.Request{
+		Matter: m.ID, Prefix: m.Prefix, Green: f.Green, Lang: f.Lang, Now: k.now(),
+		ResetHour: k.cfg.Hall.ResetHour, AvgMinutes: m.AvgMinutes, Counters: k.cfg.Hall.CountersOpen,
+	})
+	if err != nil {
+		k.log.Error("ticket not issued", "matter", m.ID, "err", err)
+		return flow.IssueFailed{Reason: err.Error()}
+	}
+	k.log.Info("ticket issued", "number", t.Number, "matter", t.Matter, "green", t.Green, "ahead", t.Ahead)
+	return flow.TicketIssued{Ticket: flowTicket(t)}
+}
+
+func flowTicket(t ticket.Ticket) flow.Ticket {
+	return flow.Ticket{ID: t.ID, Number: t.Number, Matter: t.Matter, Green: t.Green, Ahead: t.Ahead, WaitMin: t.WaitMin, Issued: t.Issued}
+}
+
+// print hands the ticket to the printer without blocking the screen; the
+// result comes back as an event.
+func (k *Kiosk) print(f flow.PrintTicket) {
+	job, err := k.tickets.Encode(f.Ticket, f.Lang)
+	if err != nil {
+		k.log.Error("ticket not encoded", "number", f.Ticket.Number, "err", err)
+		k.events <- flow.PrintFailed{Problem: err.Error()}
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := k.dev.Printer.Print(ctx, job); err != nil {
+			k.log.Error("ticket not printed", "number", f.Ticket.Number, "err", err)
+			k.events <- flow.PrintFailed{Problem: err.Error()}
+			return
+		}
+		if err := k.store.MarkPrinted(ctx, f.Ticket.ID); err != nil {
+			k.log.Error("printed ticket not recorded", "number", f.Ticket.Number, "err", err)
+		}
+		k.events <- flow.Printed{Number: f.Ticket.Number}
+	}()
+}
+
+// recoverUnprinted prints tickets that were issued but never printed, such as
+// after a power cut between the two; what cannot be printed is reported.
+func (k *Kiosk) recoverUnprinted(ctx context.Context) {
+	un, err := k.store.Unprinted(ctx)
+	if err != nil {
+		k.log.Error("cannot list unprinted tickets", "err", err)
+		return
+	}
+	for _, t := range un {
+		job, err := k.tickets.Encode(flowTicket(t), t.Lang)
+		if err == nil {
+			pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			err = k.dev.Printer.Print(pctx, job)
+			cancel()
+		}
+		if err != nil {
+			k.log.Error("issued ticket could not be printed; hand it over at the guide desk", "number", t.Number, "matter", t.Matter, "issued", t.Issued.Format(time.DateTime), "err", err)
+			k.setLamp("status", "fault")
+			continue
+		}
+		if err := k.store.MarkPrinted(ctx, t.ID); err != nil {
+			k.log.Error("reprinted ticket not recorded", "number", t.Number, "err", err)
+		}
+		k.log.Warn("issued ticket was not printed before; printed now", "number", t.Number, "issued", t.Issued.Format(time.DateTime))
+	}
+}
+
+// redraw lays out the screen, paints it off-screen and presents only what
+// changed. Nothing is presented when nothing changed.
+func (k *Kiosk) redraw() {
+	now := k.now()
+	k.layout = screen.Build(k.cfg, k.state, k.cats, now)
+	k.painter.Draw(k.scratch, k.layout, k.pressed)
+	dirty := screen.Diff(k.shown, k.scratch)
+	if len(dirty) == 0 {
+		return
+	}
+	for _, r := range dirty {
+		screen.CopyRect(k.shown, k.scratch, r)
+	}
+	if err := k.present.Present(k.shown, dirty); err != nil {
+		k.log.Error("present", "err", err)
+	}
+	k.frames++
+}

@@ -1,0 +1,329 @@
+package screen
+
+import (
+	"flag"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"onetrip/assets"
+	"onetrip/firmware/flow"
+	"onetrip/firmware/hall"
+	"onetrip/ui/locale"
+	"onetrip/ui/render"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden PNGs in testdata/golden")
+
+var t0 = time.Date(2026, 11, 25, 9, 41, 0, 0, time.UTC)
+
+func setup(t testing.TB) (*flow.Config, locale.Catalogs) {
+	t.Helper()
+	src, err := assets.FS.ReadFile(assets.SampleHall)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := hall.Parse("sample.toml", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats, err := locale.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return flow.NewConfig(h), cats
+}
+
+// scenes reaches every screen through the flow itself.
+func scenes(cfg *flow.Config) map[string]flow.State {
+	step := func(s flow.State, evs ...flow.Event) flow.State {
+		for _, e := range evs {
+			s, _ = flow.Step(cfg, s, e, t0)
+		}
+		return s
+	}
+	tap := func(ids ...string) []flow.Event {
+		var evs []flow.Event
+		for _, id := range ids {
+			evs = append(evs, flow.Tap{ID: id})
+		}
+		return evs
+	}
+	holder := flow.Holder{Name: "张三丰", Number: "33010219800101123X"}
+	s0 := flow.New(cfg, t0)
+	printing := step(s0, tap("start", "no-id", "matter:social-card", "take-ticket", "green-channel", "no-questions")...)
+	ticket := flow.Ticket{ID: 1, Number: "A023", Matter: "social-card", Green: true, Ahead: 4, WaitMin: 2, Issued: t0}
+	done := step(printing, flow.TicketIssued{Ticket: ticket}, flow.Printed{Number: "A023"}, flow.CardPresent{})
+	warn := step(s0, tap("start", "no-id")...)
+	warn, _ = flow.Step(cfg, warn, flow.Tick{}, t0.Add(cfg.IdleTimeout))
+	return map[string]flow.State{
+		"attract":         s0,
+		"id":              step(s0, tap("start")...),
+		"id-card":         step(s0, flow.CardRead{Holder: holder}),
+		"id-expired":      step(s0, flow.CardPresent{}, flow.CardFailed{Problem: "expired"}),
+		"matter":          step(s0, tap("start", "no-id", "category:business")...),
+		"online":          step(s0, tap("start", "no-id", "matter:social-card", "online-help")...),
+		"questions":       step(s0, tap("start", "no-id", "matter:social-card", "take-ticket", "green-channel")...),
+		"printing":        printing,
+		"done":            done,
+		"elsewhere":       step(s0, tap("start", "no-id", "category:household", "matter:passport")...),
+		"print-problem":   step(printing, flow.TicketIssued{Ticket: ticket}, flow.PrintFailed{Problem: "paper out"}),
+		"timeout-warning": warn,
+	}
+}
+
+func TestEveryScreenShowsExactlyItsActions(t *testing.T) {
+	cfg, cats := setup(t)
+	for name, s := range scenes(cfg) {
+		for _, lang := range []string{"zh-CN", "en"} {
+			s.Lang = lang
+			l := Build(cfg, s, cats, t0)
+			if err := l.Verify(s.Actions(cfg)); err != nil {
+				t.Errorf("%s/%s: %v", name, lang, err)
+			}
+			for _, w := range l.Widgets {
+				if w.Label == "" {
+					t.Errorf("%s/%s: widget %s has no label", name, lang, w.ID)
+				}
+				for _, o := range l.Widgets {
+					if o.ID != w.ID && o.Rect.Overlaps(w.Rect) {
+						t.Errorf("%s/%s: widgets %s and %s overlap", name, lang, w.ID, o.ID)
+					}
+				}
+			}
+			for _, tx := range l.Texts {
+				if tx.Px < 28 {
+					t.Errorf("%s/%s: text %q at %v px, body text must be >= 28", name, lang, tx.S, tx.Px)
+				}
+			}
+		}
+	}
+}
+
+func TestHitTestingFollowsLayout(t *testing.T) {
+	cfg, cats := setup(t)
+	l := Build(cfg, scenes(cfg)["matter"], cats, t0)
+	w, _ := l.Widget("matter:invoice")
+	if id, ok := l.Hit(w.Rect.Min.Add(image.Pt(5, 5))); id != "matter:invoice" || !ok {
+		t.Fatalf("hit %q %v", id, ok)
+	}
+	if id, _ := l.Hit(image.Pt(2, 700)); id != "" {
+		t.Fatalf("empty corner hit %q", id)
+	}
+	attract := Build(cfg, scenes(cfg)["attract"], cats, t0)
+	if id, ok := attract.Hit(image.Pt(100, 400)); id != "start" || !ok {
+		t.Fatalf("a touch anywhere on attract must start, got %q", id)
+	}
+}
+
+// The masked holder is on screen; the unmasked one is not in any text.
+func TestHolderIsShownMasked(t *testing.T) {
+	cfg, cats := setup(t)
+	l := Build(cfg, scenes(cfg)["id-card"], cats, t0)
+	var all string
+	for _, tx := range l.Texts {
+		all += tx.S + "\n"
+	}
+	for _, bad := range []string{"张三丰", "33010219800101123X", "1980"} {
+		if strings.Contains(all, bad) {
+			t.Fatalf("unmasked %q on screen:\n%s", bad, all)
+		}
+	}
+	if !strings.Contains(all, "张*丰") || !strings.Contains(all, "3301**********123X") {
+		t.Fatalf("masked holder missing:\n%s", all)
+	}
+}
+
+// Every catalog string and every hall name renders with real glyphs.
+func TestFontCoversAllText(t *testing.T) {
+	cfg, cats := setup(t)
+	face := render.DefaultFont().Face(32)
+	check := func(where, s string) {
+		for _, r := range s {
+			if r > ' ' && !face.Has(r) {
+				t.Errorf("%s: %q lacks glyph %q", where, s, r)
+			}
+		}
+	}
+	for lang, c := range cats {
+		for _, k := range c.Keys() {
+			check(lang+":"+k, c.T(k))
+		}
+	}
+	h := cfg.Hall
+	check("hall", h.Name.Zh+h.Name.En)
+	for _, m := range h.Matters {
+		check(m.ID, m.Name.Zh+m.Name.En+m.Where.Zh+m.Where.En+m.Elsewhere.Zh+m.Elsewhere.En)
+		for _, mat := range m.Materials {
+			check(m.ID, mat.Zh+mat.En)
+		}
+	}
+}
+
+func decodeQR(t *testing.T, img image.Image) string {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("no QR code readable: %v", err)
+	}
+	return res.GetText()
+}
+
+func TestQRCodesOnScreenDeepLink(t *testing.T) {
+	cfg, cats := setup(t)
+	p := NewPainter()
+	for name, want := range map[string]string{
+		"online": "https://zwfw.example.gov.cn/app/matter/social-card?hall=hz-sc",
+		"done":   "https://zwfw.example.gov.cn/queue?hall=hz-sc&ticket=A023",
+	} {
+		l := Build(cfg, scenes(cfg)[name], cats, t0)
+		img := image.NewRGBA(Size)
+		p.Draw(img, l, "")
+		if got := decodeQR(t, img.SubImage(l.QRs[0].Box)); got != want {
+			t.Errorf("%s: QR says %q, want %q", name, got, want)
+		}
+	}
+}
+
+// TestGoldenScreens compares every screen in both languages with the
+// reviewed PNGs in testdata/golden; run with -update after a deliberate
+// change and look at the new pictures before committing them.
+func TestGoldenScreens(t *testing.T) {
+	cfg, cats := setup(t)
+	p := NewPainter()
+	for name, s := range scenes(cfg) {
+		for _, lang := range []string{"zh-CN", "en"} {
+			s.Lang = lang
+			img := image.NewRGBA(Size)
+			p.Draw(img, Build(cfg, s, cats, t0), "")
+			file := filepath.Join("testdata", "golden", name+"-"+lang+".png")
+			if *update {
+				writePNG(t, file, img)
+				continue
+			}
+			want := readPNG(t, file)
+			if diff, n := compare(want, img); n > len(img.Pix)/4/200 {
+				out := filepath.Join(os.TempDir(), "onetrip-golden", name+"-"+lang)
+				writePNG(t, out+"-got.png", img)
+				writePNG(t, out+"-diff.png", diff)
+				t.Errorf("%s differs in %d pixels; see %s-got.png and %s-diff.png", file, n, out, out)
+			}
+		}
+	}
+}
+
+// compare counts pixels differing by more than a small tolerance (font
+// rasterisers and blending may differ by a few levels) and paints them red.
+func compare(want image.Image, got *image.RGBA) (*image.RGBA, int) {
+	diff := image.NewRGBA(got.Bounds())
+	if want.Bounds() != got.Bounds() {
+		return diff, len(got.Pix) / 4
+	}
+	n := 0
+	for y := got.Rect.Min.Y; y < got.Rect.Max.Y; y++ {
+		for x := got.Rect.Min.X; x < got.Rect.Max.X; x++ {
+			r1, g1, b1, _ := want.At(x, y).RGBA()
+			c := got.RGBAAt(x, y)
+			d := max(absDiff(r1>>8, c.R), absDiff(g1>>8, c.G), absDiff(b1>>8, c.B))
+			if d > 40 {
+				n++
+				diff.SetRGBA(x, y, color.RGBA{255, 0, 0, 255})
+			} else {
+				diff.SetRGBA(x, y, color.RGBA{c.R / 3, c.G / 3, c.B / 3, 255})
+			}
+		}
+	}
+	return diff, n
+}
+
+func absDiff(a uint32, b uint8) uint32 {
+	if a > uint32(b) {
+		return a - uint32(b)
+	}
+	return uint32(b) - a
+}
+
+func readPNG(t *testing.T, file string) image.Image {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatalf("%v (run go test ./ui/screen -update to create it)", err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return img
+}
+
+func writePNG(t *testing.T, file string, img image.Image) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDiffFindsOnlyTheChange(t *testing.T) {
+	a, b := image.NewRGBA(Size), image.NewRGBA(Size)
+	if d := Diff(a, b); len(d) != 0 {
+		t.Fatalf("identical frames differ: %v", d)
+	}
+	changed := image.Rect(100, 100, 140, 170)
+	render.FillRect(b, changed, color.RGBA{1, 2, 3, 255})
+	d := Diff(a, b)
+	var area int
+	for _, r := range d {
+		if !r.Overlaps(changed) {
+			t.Fatalf("rect %v has no change", r)
+		}
+		area += r.Dx() * r.Dy()
+		CopyRect(a, b, r)
+	}
+	if area > 4*changed.Dx()*changed.Dy()*4 {
+		t.Fatalf("dirty area %d for a %d px change", area, changed.Dx()*changed.Dy())
+	}
+	if len(Diff(a, b)) != 0 {
+		t.Fatal("copying the dirty rects did not make frames equal")
+	}
+}
+
+func BenchmarkBuildAndDraw(b *testing.B) {
+	cfg, cats := setup(b)
+	p := NewPainter()
+	img := image.NewRGBA(Size)
+	for name, s := range scenes(cfg) {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				p.Draw(img, Build(cfg, s, cats, t0), "")
+			}
+		})
+	}
+}
+
+func ExampleLayout_Hit() {
+	l := &Layout{Widgets: []Widget{{ID: "start", Rect: image.Rect(0, 0, 100, 100), Enabled: true}}}
+	fmt.Println(l.Hit(image.Pt(50, 50)))
+	// Output: start true
+}
