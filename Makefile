@@ -8,7 +8,7 @@ PKG     := ./firmware/cmd/onetrip
 BUILD_DEBS := gcc pkg-config libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev \
               libxi-dev libxxf86vm-dev libgl-dev libgl1-mesa-dri
 # The window tests run against a real X server and click with xdotool.
-TEST_DEBS  := xvfb xauth xdotool x11-utils
+TEST_DEBS  := xvfb xauth xdotool x11-utils x11-apps
 
 .PHONY: all build run test bench deps test-deps clean screenshot
 

@@ -1,0 +1,405 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"onetrip/firmware/control"
+	"onetrip/hal/escpos"
+	"onetrip/ui/window/windowtest"
+)
+
+// onetripBin is the onetrip binary built once for these tests.
+var onetripBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "onetrip-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	onetripBin = filepath.Join(dir, "onetrip")
+	build := exec.Command("go", "build", "-o", onetripBin, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build onetrip:", err)
+		os.Exit(1)
+	}
+	stop, err := windowtest.Display()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	stop()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is a running onetrip process with its control API.
+type proc struct {
+	t    testing.TB
+	cmd  *exec.Cmd
+	base string
+	data string
+	mu   sync.Mutex
+	log  bytes.Buffer
+	done chan error
+}
+
+func (k *proc) Write(p []byte) (int, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.log.Write(p)
+}
+
+func (k *proc) logText() string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.log.String()
+}
+
+func freePort(t testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// start runs onetrip on the sim board with the control API and waits until
+// it answers.
+func start(t testing.TB, data string, extra ...string) *proc {
+	t.Helper()
+	addr := freePort(t)
+	k := &proc{t: t, base: "http://" + addr, data: data, done: make(chan error, 1)}
+	args := append([]string{"run", "--board", "sim", "--data", data, "--control", addr}, extra...)
+	k.cmd = exec.Command(onetripBin, args...)
+	k.cmd.Stdout, k.cmd.Stderr = k, k
+	if err := k.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { k.done <- k.cmd.Wait() }()
+	t.Cleanup(func() { k.kill() })
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := http.Get(k.base + "/screen"); err == nil {
+			return k
+		}
+		select {
+		case err := <-k.done:
+			t.Fatalf("onetrip exited at start: %v\n%s", err, k.logText())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("control API never answered\n%s", k.logText())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (k *proc) kill() {
+	if k.cmd.ProcessState == nil {
+		k.cmd.Process.Kill()
+		<-k.done
+	}
+}
+
+// stop asks onetrip to quit like systemd would and checks it did so cleanly.
+func (k *proc) stop() {
+	k.t.Helper()
+	k.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-k.done:
+		if err != nil {
+			k.t.Fatalf("onetrip exit: %v\n%s", err, k.logText())
+		}
+	case <-time.After(10 * time.Second):
+		k.t.Fatal("onetrip did not stop on SIGTERM")
+	}
+}
+
+func (k *proc) screen() control.ScreenJSON {
+	k.t.Helper()
+	var s control.ScreenJSON
+	k.get("/screen", &s)
+	return s
+}
+
+func (k *proc) get(path string, v any) {
+	k.t.Helper()
+	resp, err := http.Get(k.base + path)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		k.t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+func (k *proc) post(path string, body any) {
+	k.t.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(k.base+path, "application/json", bytes.NewReader(b))
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(resp.Body)
+		k.t.Fatalf("POST %s: %s %s", path, resp.Status, msg)
+	}
+}
+
+// waitFor polls /screen until cond holds.
+func (k *proc) waitFor(what string, cond func(control.ScreenJSON) bool) control.ScreenJSON {
+	k.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s := k.screen()
+		if cond(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			k.t.Fatalf("waiting for %s; screen is %+v\n%s", what, s, k.logText())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (k *proc) onScreen(name string) control.ScreenJSON {
+	k.t.Helper()
+	return k.waitFor("screen "+name, func(s control.ScreenJSON) bool { return s.Screen == name })
+}
+
+func widget(s control.ScreenJSON, id string) (control.WidgetJSON, bool) {
+	for _, w := range s.Widgets {
+		if w.ID == id {
+			return w, true
+		}
+	}
+	return control.WidgetJSON{}, false
+}
+
+func xdotool(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("xdotool", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("xdotool %v: %v: %s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// click presses the real X pointer at the centre of a widget of the window.
+func click(t testing.TB, k *proc, win, id string) {
+	t.Helper()
+	w, ok := widget(k.screen(), id)
+	if !ok {
+		t.Fatalf("no widget %q on %+v", id, k.screen())
+	}
+	xdotool(t, "mousemove", "--window", win, strconv.Itoa(w.X+w.W/2), strconv.Itoa(w.Y+w.H/2))
+	xdotool(t, "click", "1")
+}
+
+// capture grabs what the X server shows in the window (xwd) — the pixels a
+// citizen sees, not the kiosk's own framebuffer.
+func capture(t testing.TB, win string) image.Image {
+	t.Helper()
+	out, err := exec.Command("xwd", "-silent", "-id", win).Output()
+	if err != nil {
+		t.Fatalf("xwd: %v", err)
+	}
+	img, err := decodeXWD(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// decodeXWD reads a ZPixmap XWD dump with 24/32-bit pixels.
+func decodeXWD(b []byte) (image.Image, error) {
+	if len(b) < 100 {
+		return nil, fmt.Errorf("xwd: short file")
+	}
+	h := make([]uint32, 25)
+	for i := range h {
+		h[i] = binary.BigEndian.Uint32(b[4*i:])
+	}
+	headerSize, format, width, height, byteOrder, bpp, bpl, ncolors := h[0], h[2], h[4], h[5], h[7], h[11], h[12], h[19]
+	if format != 2 || bpp != 32 {
+		return nil, fmt.Errorf("xwd: format %d bpp %d not supported", format, bpp)
+	}
+	rmask, gmask, bmask := h[14], h[15], h[16]
+	data := b[headerSize+ncolors*12:]
+	img := image.NewRGBA(image.Rect(0, 0, int(width), int(height)))
+	shift := func(m uint32) uint {
+		n := uint(0)
+		for m&1 == 0 {
+			m >>= 1
+			n++
+		}
+		return n
+	}
+	rs, gs, bs := shift(rmask), shift(gmask), shift(bmask)
+	for y := 0; y < int(height); y++ {
+		for x := 0; x < int(width); x++ {
+			o := y*int(bpl) + 4*x
+			var p uint32
+			if byteOrder == 0 {
+				p = binary.LittleEndian.Uint32(data[o:])
+			} else {
+				p = binary.BigEndian.Uint32(data[o:])
+			}
+			img.SetRGBA(x, y, color.RGBA{uint8(p & rmask >> rs), uint8(p & gmask >> gs), uint8(p & bmask >> bs), 255})
+		}
+	}
+	return img, nil
+}
+
+func decodeQR(t testing.TB, img image.Image) string {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("no readable QR code: %v", err)
+	}
+	return res.GetText()
+}
+
+var card = control.CardJSON{Name: "张三丰", Sex: "男", Nation: "汉", Birth: "19800101",
+	Address: "浙江省杭州市上城区解放路1号", IDNumber: "33010219800101123X", Authority: "杭州市公安局上城分局",
+	ValidFrom: "20200101", ValidTo: "20400101"}
+
+// TestWindowEndToEnd walks the whole ticket flow in the real GLFW window
+// under X, clicking with the real X pointer where /screen says the buttons are.
+func TestWindowEndToEnd(t *testing.T) {
+	data := t.TempDir()
+	k := start(t, data)
+	win := xdotool(t, "search", "--sync", "--name", "onetrip")
+	k.onScreen("attract")
+
+	click(t, k, win, "start")
+	k.onScreen("id")
+	k.post("/card", card)
+	s := k.waitFor("card read", func(s control.ScreenJSON) bool { _, ok := widget(s, "continue"); return ok })
+	if s.Screen != "id" {
+		t.Fatalf("screen %s", s.Screen)
+	}
+	click(t, k, win, "continue")
+	k.onScreen("matter")
+	click(t, k, win, "matter:social-card")
+	k.onScreen("online")
+
+	// 必问网办: the QR code the window shows deep-links to this matter.
+	time.Sleep(300 * time.Millisecond) // the X server shows the frame a moment after the state changes
+	if got, want := decodeQR(t, capture(t, win)), "https://zwfw.example.gov.cn/app/matter/social-card?hall=hz-sc"; got != want {
+		t.Fatalf("online QR on screen = %q, want %q", got, want)
+	}
+	click(t, k, win, "take-ticket")
+	k.onScreen("questions")
+	click(t, k, win, "no-questions")
+	k.onScreen("done")
+
+	var jobs []control.JobJSON
+	k.get("/tickets", &jobs)
+	if len(jobs) != 1 {
+		t.Fatalf("%d printed jobs", len(jobs))
+	}
+	raw, err := os.ReadFile(jobs[0].ESCPOS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := escpos.Decode(raw)
+	if err != nil {
+		t.Fatalf("printed bytes do not decode: %v", err)
+	}
+	queue := "https://zwfw.example.gov.cn/queue?hall=hz-sc&ticket=A001"
+	if !strings.Contains(doc.Text(), "A001") || !strings.Contains(doc.Text(), "社保卡申领") {
+		t.Fatalf("ticket text:\n%s", doc.Text())
+	}
+	if qrs := doc.QRCodes(); len(qrs) != 1 || qrs[0] != queue {
+		t.Fatalf("ticket QR %v", qrs)
+	}
+	f, err := os.Open(jobs[0].PNG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paper, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := decodeQR(t, paper); got != queue {
+		t.Fatalf("QR on the paper = %q", got)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got := decodeQR(t, capture(t, win).(*image.RGBA).SubImage(image.Rect(840, 190, 1240, 570))); got != queue {
+		t.Fatalf("QR on the done screen = %q", got)
+	}
+
+	// H is the help button on the sim board: the guide desk is told.
+	xdotool(t, "key", "--window", win, "h")
+	k.waitFor("guide called", func(control.ScreenJSON) bool { return strings.Contains(k.logText(), `msg="guide called" reason=help`) })
+
+	click(t, k, win, "lang")
+	s = k.waitFor("english", func(s control.ScreenJSON) bool { return s.Lang == "en" })
+	if w, _ := widget(s, "cancel"); w.Label != "Finish" {
+		t.Fatalf("finish label %q", w.Label)
+	}
+	click(t, k, win, "cancel")
+	k.onScreen("attract")
+	for _, secret := range []string{card.Name, card.IDNumber, card.Address} {
+		if strings.Contains(k.logText(), secret) {
+			t.Fatalf("log holds personal data %q", secret)
+		}
+	}
+	k.stop()
+}
+
+func TestBrokenHallStopsStartWithStatus2(t *testing.T) {
+	hall := filepath.Join(t.TempDir(), "hall.toml")
+	os.WriteFile(hall, []byte("id = \"x\"\nname = { zh = \"厅\", en = \"Hall\" }\ncolour = 3\n"), 0o644)
+	cmd := exec.Command(onetripBin, "run", "--headless", "--hall", hall, "--data", t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 2 {
+		t.Fatalf("exit %d (%v), want 2\n%s", code, err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], hall+":3:") || !strings.Contains(lines[0], `unknown key "colour"`) {
+		t.Fatalf("want one line naming file, line and problem; got:\n%s", out)
+	}
+}
+
+func TestNoDisplayPointsToHeadless(t *testing.T) {
+	cmd := exec.Command(onetripBin, "run", "--data", t.TempDir())
+	cmd.Env = append(os.Environ(), "DISPLAY=", "WAYLAND_DISPLAY=")
+	out, _ := cmd.CombinedOutput()
+	if cmd.ProcessState.ExitCode() == 0 || !strings.Contains(string(out), "--headless") {
+		t.Fatalf("exit %d:\n%s", cmd.ProcessState.ExitCode(), out)
+	}
+}

@@ -1,0 +1,323 @@
+package kiosk
+
+import (
+	"context"
+	"image"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"onetrip/assets"
+	"onetrip/firmware/flow"
+	"onetrip/firmware/hall"
+	"onetrip/firmware/ticket"
+	"onetrip/hal/escpos"
+	"onetrip/hal/escpos/escpossim"
+	"onetrip/hal/gpio/gpiosim"
+	"onetrip/hal/idcard"
+	"onetrip/hal/idcard/idcardsim"
+	"onetrip/ui/locale"
+	"onetrip/ui/render"
+)
+
+// frames records what was presented.
+type frames struct {
+	mu    sync.Mutex
+	n     int
+	dirty int
+	got   chan struct{}
+}
+
+func (f *frames) Present(frame *image.RGBA, dirty []image.Rectangle) error {
+	f.mu.Lock()
+	f.n++
+	for _, r := range dirty {
+		f.dirty += r.Dx() * r.Dy()
+	}
+	f.mu.Unlock()
+	select {
+	case f.got <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// rig is a kiosk on the simulated board, running in the test.
+type rig struct {
+	t       testing.TB
+	k       *Kiosk
+	cards   *idcardsim.Reader
+	printer *escpossim.Printer
+	lamps   map[string]*gpiosim.Lamp
+	store   *ticket.Store
+	dir     string
+	frames  *frames
+	log     *strings.Builder
+	cancel  func()
+	done    chan error
+}
+
+type syncBuilder struct {
+	mu sync.Mutex
+	b  *strings.Builder
+}
+
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func newRig(t testing.TB, dir string) *rig {
+	t.Helper()
+	src, err := assets.FS.ReadFile(assets.SampleHall)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := hall.Parse("sample.toml", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats, err := locale.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile, err := escpos.LoadProfile("80mm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := ticket.Open(filepath.Join(dir, "tickets.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	face := render.DefaultFont().XFace
+	printer, err := escpossim.New(filepath.Join(dir, "printer"), profile, face)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logbuf := &strings.Builder{}
+	var out io.Writer = &syncBuilder{b: logbuf}
+	if testing.Verbose() {
+		out = io.MultiWriter(out, os.Stderr)
+	}
+	log := slog.New(slog.NewTextHandler(out, nil))
+	r := &rig{t: t, cards: idcardsim.New(), printer: printer, store: store, dir: dir,
+		frames: &frames{got: make(chan struct{}, 1)}, log: logbuf,
+		lamps: map[string]*gpiosim.Lamp{"status": gpiosim.NewLamp("status", log), "help": gpiosim.NewLamp("help", log)}}
+	lamps := map[string]Lamp{}
+	for n, l := range r.lamps {
+		lamps[n] = l
+	}
+	r.k = New(Options{
+		Flow: flow.NewConfig(h), Catalogs: cats, Store: store,
+		Devices:   Devices{Cards: r.cards, Printer: printer, Lamps: lamps, Buzzer: gpiosim.NewBuzzer(log)},
+		Presenter: r.frames, Tickets: NewTickets(h, cats, profile, face), Log: log,
+		KeyButton: func(k string) (string, bool) { return "help", k == "H" },
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel, r.done = cancel, make(chan error, 1)
+	go func() { r.done <- r.k.Run(ctx) }()
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *rig) stop() {
+	if r.cancel == nil {
+		return
+	}
+	r.cancel()
+	<-r.done
+	r.cancel = nil
+	r.store.Close()
+	r.cards.Close()
+}
+
+// screen returns the screen once the condition holds (the kiosk works
+// asynchronously, like the real one).
+func (r *rig) waitFor(what string, cond func(s flow.State) bool) flow.State {
+	r.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var s flow.State
+		r.k.Do(context.Background(), func() { s = r.k.State() })
+		if cond(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("waiting for %s: screen %s", what, s.Screen)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (r *rig) onScreen(sc flow.Screen) flow.State {
+	r.t.Helper()
+	return r.waitFor(string(sc), func(s flow.State) bool { return s.Screen == sc })
+}
+
+func (r *rig) tap(id string) {
+	r.t.Helper()
+	var p image.Point
+	ok := false
+	r.k.Do(context.Background(), func() {
+		w, found := r.k.Layout().Widget(id)
+		p, ok = w.Rect.Min.Add(w.Rect.Size().Div(2)), found
+	})
+	if !ok {
+		r.t.Fatalf("no %q on screen", id)
+	}
+	r.k.Input(Input{Kind: PointerDown, X: p.X, Y: p.Y})
+	r.k.Input(Input{Kind: PointerUp, X: p.X, Y: p.Y})
+}
+
+var citizen = &idcard.Card{Kind: idcard.Resident, Name: "张三丰", Sex: "男", Nation: "汉", Birth: "19800101",
+	Address: "浙江省杭州市上城区解放路1号", Number: "33010219800101123X", Authority: "杭州市公安局上城分局",
+	ValidFrom: "20200101", ValidTo: "20400101"}
+
+func put(t testing.TB, r *rig, c *idcard.Card) {
+	t.Helper()
+	cc := *c
+	if err := r.cards.Put(&cc); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCardToPrintedTicket(t *testing.T) {
+	r := newRig(t, t.TempDir())
+	put(t, r, citizen)
+	s := r.waitFor("holder", func(s flow.State) bool { return s.Holder != nil })
+	if s.Screen != flow.ID || s.Holder.Name != "张三丰" {
+		t.Fatalf("%s %+v", s.Screen, s.Holder)
+	}
+	r.tap("continue")
+	r.onScreen(flow.Matter)
+	r.tap("matter:social-card")
+	r.onScreen(flow.Online)
+	r.tap("take-ticket")
+	r.onScreen(flow.Questions)
+	r.tap("no-questions")
+	s = r.onScreen(flow.Done)
+	if s.Ticket.Number != "A001" {
+		t.Fatalf("ticket %+v", s.Ticket)
+	}
+	jobs := r.printer.Jobs()
+	if len(jobs) != 1 {
+		t.Fatalf("%d jobs", len(jobs))
+	}
+	raw, err := os.ReadFile(jobs[0].EscposPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := escpos.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := doc.Text()
+	for _, want := range []string{"A001", "社保卡申领", "2楼 A区 1-4号窗口", "前面还有 0 人", "上城区政务服务中心"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("ticket lacks %q:\n%s", want, text)
+		}
+	}
+	for _, secret := range []string{"张三丰", "张*丰", "33010219800101123X", "解放路"} {
+		if strings.Contains(text, secret) || strings.Contains(r.log.String(), secret) {
+			t.Errorf("personal data %q reached the ticket or the log", secret)
+		}
+	}
+	if qrs := doc.QRCodes(); len(qrs) != 1 || qrs[0] != "https://zwfw.example.gov.cn/queue?hall=hz-sc&ticket=A001" {
+		t.Errorf("QR %v", qrs)
+	}
+	if un, _ := r.store.Unprinted(context.Background()); len(un) != 0 {
+		t.Errorf("printed ticket still unprinted: %v", un)
+	}
+	// The session ends on "finish" and nothing personal is left.
+	r.tap("cancel")
+	s = r.onScreen(flow.Attract)
+	if s.Holder != nil {
+		t.Fatal("holder kept after the session")
+	}
+}
+
+func TestHelpKeyCallsGuide(t *testing.T) {
+	r := newRig(t, t.TempDir())
+	r.k.Input(Input{Kind: Key, Key: "H"})
+	r.waitFor("guide", func(s flow.State) bool { return s.GuideCalled })
+	if r.lamps["help"].Pattern() != "attention" {
+		t.Fatalf("help lamp %q", r.lamps["help"].Pattern())
+	}
+}
+
+func TestExpiredCardIsExplained(t *testing.T) {
+	r := newRig(t, t.TempDir())
+	old := *citizen
+	old.ValidFrom, old.ValidTo = "20000101", "20200101"
+	put(t, r, &old)
+	s := r.waitFor("problem", func(s flow.State) bool { return s.CardProblem != "" })
+	if s.CardProblem != "expired" || s.Holder != nil {
+		t.Fatalf("problem %q holder %v", s.CardProblem, s.Holder)
+	}
+}
+
+func TestPaperOutTellsNumberAndKeepsTicket(t *testing.T) {
+	r := newRig(t, t.TempDir())
+	r.printer.SetPaperOut(true)
+	r.tap("start")
+	r.onScreen(flow.ID)
+	r.tap("no-id")
+	r.onScreen(flow.Matter)
+	r.tap("matter:pension-cert")
+	r.onScreen(flow.Questions)
+	r.tap("no-questions")
+	s := r.onScreen(flow.PrintProblem)
+	if s.Ticket == nil || s.Ticket.Number != "C001" {
+		t.Fatalf("the citizen must see the number: %+v", s.Ticket)
+	}
+	if r.lamps["status"].Pattern() != "fault" {
+		t.Fatalf("status lamp %q", r.lamps["status"].Pattern())
+	}
+	un, err := r.store.Unprinted(context.Background())
+	if err != nil || len(un) != 1 || un[0].Number != "C001" {
+		t.Fatalf("unprinted %v %v", un, err)
+	}
+	// A restart with paper back prints the ticket that was issued.
+	dir := r.dir
+	r.stop()
+	r2 := newRig(t, dir)
+	r2.onScreen(flow.Attract)
+	jobs := r2.printer.Jobs()
+	if len(jobs) != 1 {
+		t.Fatalf("reprint jobs: %d", len(jobs))
+	}
+	raw, _ := os.ReadFile(jobs[0].EscposPath)
+	doc, err := escpos.Decode(raw)
+	if err != nil || !strings.Contains(doc.Text(), "C001") {
+		t.Fatalf("reprint %v: %q", err, doc.Text())
+	}
+	if un, _ := r2.store.Unprinted(context.Background()); len(un) != 0 {
+		t.Fatalf("still unprinted after reprint: %v", un)
+	}
+}
+
+func TestNothingPresentedWhileIdle(t *testing.T) {
+	r := newRig(t, t.TempDir())
+	r.onScreen(flow.Attract)
+	<-r.frames.got
+	r.frames.mu.Lock()
+	before := r.frames.n
+	r.frames.mu.Unlock()
+	// Asking the kiosk for its state makes it loop once; the picture is the
+	// same, so nothing may be presented.
+	for range 20 {
+		r.k.Do(context.Background(), func() {})
+	}
+	r.frames.mu.Lock()
+	after := r.frames.n
+	r.frames.mu.Unlock()
+	if after != before {
+		t.Fatalf("%d frames presented while nothing changed", after-before)
+	}
+}

@@ -1,0 +1,22 @@
+package ptytest
+import ("testing";"time";"os";"errors")
+func TestDeadline(t *testing.T){
+	h, m := Open(t)
+	h.SetReadTimeout(100*time.Millisecond)
+	b := make([]byte, 10)
+	t0 := time.Now()
+	n, err := h.Read(b)
+	t.Log(n, err, time.Since(t0), errors.Is(err, os.ErrDeadlineExceeded))
+	m.Write([]byte{0xAA, 0x0d, 0x0a, 3})
+	h.SetReadTimeout(100*time.Millisecond)
+	n, err = h.Read(b)
+	t.Logf("%x %v", b[:n], err)
+	h.Write([]byte{0x0d,1,2})
+	m.SetReadDeadline(time.Now().Add(100*time.Millisecond))
+	n, err = m.Read(b)
+	t.Logf("%x %v", b[:n], err)
+	go func(){ time.Sleep(50*time.Millisecond); m.Close() }()
+	m2 := make([]byte,4)
+	_, err = m.Read(m2)
+	t.Log("after close:", err)
+}

@@ -1,0 +1,53 @@
+// Package windowtest gives tests a real X display: the one in DISPLAY, or a
+// private Xvfb started for the test binary.
+package windowtest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+)
+
+// Display makes sure DISPLAY names a running X server, starting a private
+// Xvfb (1280×800×24) when there is none; stop ends what it started.
+func Display() (stop func(), err error) {
+	if os.Getenv("DISPLAY") != "" {
+		return func() {}, nil
+	}
+	xvfb, err := exec.LookPath("Xvfb")
+	if err != nil {
+		return nil, errors.New("these tests need an X server and Xvfb is not installed: run `make test`, which installs it")
+	}
+	ready, readyW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer ready.Close()
+	var stderr bytes.Buffer
+	// -displayfd picks a free display number and writes it once the server
+	// accepts connections.
+	cmd := exec.Command(xvfb, "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{readyW}
+	cmd.Stderr = &stderr
+	err = cmd.Start()
+	readyW.Close()
+	if err != nil {
+		return nil, fmt.Errorf("start Xvfb: %w", err)
+	}
+	display, err := bufio.NewReader(ready).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, fmt.Errorf("Xvfb did not start: %v\n%s", err, stderr.String())
+	}
+	os.Setenv("DISPLAY", ":"+strings.TrimSpace(display))
+	return func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		os.Unsetenv("DISPLAY")
+	}, nil
+}
