@@ -23,20 +23,51 @@ func (p Port) SetReadTimeout(d time.Duration) error {
 // Both are closed when the test ends.
 func Open(tb testing.TB) (host Port, module *os.File) {
 	tb.Helper()
-	module, tty, err := pty.Open()
+	ptmx, tty, err := pty.Open()
 	if err != nil {
 		tb.Fatalf("open pty: %v", err)
 	}
-	tb.Cleanup(func() { tty.Close(); module.Close() })
+	tb.Cleanup(func() { tty.Close() })
+	if module, err = pollable(ptmx); err != nil {
+		tb.Fatalf("pty master: %v", err)
+	}
+	tb.Cleanup(func() { module.Close() })
 	if err := makeRaw(tty); err != nil {
 		tb.Fatalf("pty raw mode: %v", err)
 	}
 	return Port{tty}, module
 }
 
+// pollable replaces f, which pty.Open leaves blocking, by a non-blocking duplicate, so
+// that deadlines work and Close interrupts a pending Read.
+func pollable(f *os.File) (*os.File, error) {
+	defer f.Close()
+	fd, err := unix.Dup(int(f.Fd()))
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), f.Name()), nil
+}
+
 // makeRaw is cfmakeraw(3): no echo, no line editing, no CR/LF translation, 8 bits.
+// It goes through SyscallConn, as f.Fd would make the file blocking and lose deadlines.
 func makeRaw(f *os.File) error {
-	fd := int(f.Fd())
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ioErr error
+	if err := rc.Control(func(fd uintptr) { ioErr = setRaw(int(fd)) }); err != nil {
+		return err
+	}
+	return ioErr
+}
+
+func setRaw(fd int) error {
 	t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 	if err != nil {
 		return err
