@@ -329,7 +329,9 @@ func Step(cfg *Config, s State, ev Event, now time.Time) (State, []Effect) {
 		}
 		return problem(cfg, s, "issue: "+e.Reason, now)
 	case Printed:
-		if s.Screen != Printing || s.Ticket == nil || s.Ticket.Number != e.Number {
+		// On the problem screen this is the reprint after the paper change:
+		// the citizen still gets their ticket.
+		if s.Screen != Printing && s.Screen != PrintProblem || s.Ticket == nil || s.Ticket.Number != e.Number {
 			return s, nil
 		}
 		s.Screen, s.Until = Done, now.Add(cfg.DoneTime)

@@ -152,6 +152,10 @@ func TestTransitions(t *testing.T) {
 				t.Fatal("no fault lamp")
 			}
 		}},
+		{"reprint after a paper change reaches the waiting citizen", append(taps("start", "no-id", "matter:pension-cert", "no-questions"),
+			TicketIssued{Ticket{Number: "C001"}}, PrintFailed{"paper out"}, Printed{"C001"}), Done, nil},
+		{"someone else's reprint does not end this session", append(taps("start", "no-id", "matter:pension-cert", "no-questions"),
+			TicketIssued{Ticket{Number: "C002"}}, PrintFailed{"paper out"}, Printed{"C001"}), PrintProblem, nil},
 		{"issue failure", append(taps("start", "no-id", "matter:pension-cert", "no-questions"), IssueFailed{"disk full"}), PrintProblem, func(t *testing.T, s State, fx []Effect) {
 			if s.Ticket != nil {
 				t.Fatal("no ticket exists")

@@ -70,6 +70,11 @@ type Kiosk struct {
 	events  chan flow.Event
 	buttons chan string
 	calls   chan func()
+	printer chan printerReport
+
+	recheck      *time.Timer
+	printerFault bool // a ticket failed to print; the printer is being watched
+	checking     bool // a status check or reprint is under way
 
 	state   flow.State
 	layout  *screen.Layout
@@ -110,10 +115,13 @@ func New(o Options) *Kiosk {
 		events:  make(chan flow.Event, 16),
 		buttons: make(chan string, 16),
 		calls:   make(chan func()),
+		printer: make(chan printerReport, 4),
 		painter: screen.NewPainter(),
 		shown:   image.NewRGBA(screen.Size),
 		scratch: image.NewRGBA(screen.Size),
 	}
+	k.recheck = time.NewTimer(time.Hour)
+	k.recheck.Stop()
 	k.state = flow.New(k.cfg, k.now())
 	return k
 }
@@ -170,8 +178,13 @@ func (k *Kiosk) Frame() *image.RGBA { return k.shown }
 // Run serves the kiosk until ctx ends. It first deals with tickets that were
 // issued but never printed (a power cut mid-ticket), then draws the first frame.
 func (k *Kiosk) Run(ctx context.Context) error {
-	k.recoverUnprinted(ctx)
 	k.setLamp("status", "ready")
+	if un, err := k.store.Unprinted(ctx); err != nil || len(un) > 0 {
+		// Issued before a power cut or a paper-out, never printed: print
+		// them now, in the background so the screen comes up at once.
+		k.printerFault = true
+		k.checkPrinter()
+	}
 	k.redraw()
 	var cards <-chan idcard.Event
 	if k.dev.Cards != nil {
@@ -197,6 +210,12 @@ func (k *Kiosk) Run(ctx context.Context) error {
 			k.card(ev)
 		case ev := <-k.events:
 			k.step(ev)
+		case r := <-k.printer:
+			k.printerReported(r)
+		case <-k.recheck.C:
+			if k.printerFault && !k.checking {
+				k.checkPrinter()
+			}
 		case f := <-k.calls:
 			f()
 		case <-timer.C:
@@ -354,7 +373,8 @@ func flowTicket(t ticket.Ticket) flow.Ticket {
 }
 
 // print hands the ticket to the printer without blocking the screen; the
-// result comes back as an event.
+// result comes back as an event. A failed ticket stays unprinted in the store
+// and the printer is watched until it can be reprinted.
 func (k *Kiosk) print(f flow.PrintTicket) {
 	job, err := k.tickets.Encode(f.Ticket, f.Lang)
 	if err != nil {
@@ -363,11 +383,12 @@ func (k *Kiosk) print(f flow.PrintTicket) {
 		return
 	}
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), printTimeout)
 		defer cancel()
 		if err := k.dev.Printer.Print(ctx, job); err != nil {
-			k.log.Error("ticket not printed", "number", f.Ticket.Number, "err", err)
+			k.log.Error("ticket not printed; it will be reprinted when the printer recovers", "number", f.Ticket.Number, "err", err)
 			k.events <- flow.PrintFailed{Problem: err.Error()}
+			k.printer <- printerReport{fault: err}
 			return
 		}
 		if err := k.store.MarkPrinted(ctx, f.Ticket.ID); err != nil {
@@ -377,31 +398,88 @@ func (k *Kiosk) print(f flow.PrintTicket) {
 	}()
 }
 
-// recoverUnprinted prints tickets that were issued but never printed, such as
-// after a power cut between the two; what cannot be printed is reported.
-func (k *Kiosk) recoverUnprinted(ctx context.Context) {
+const (
+	printTimeout  = 20 * time.Second
+	statusTimeout = 2 * time.Second
+	// recheckEvery is how often a faulty printer is asked whether it is back.
+	recheckEvery = 2 * time.Second
+)
+
+// printerReport is the outcome of a status check or a reprint, sent back to
+// the kiosk's goroutine.
+type printerReport struct {
+	fault     error // nil: the printer is fine
+	reprinted bool  // the report comes from a reprint run
+}
+
+// checkPrinter asks a faulty printer for its status in the background.
+func (k *Kiosk) checkPrinter() {
+	k.checking = true
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), statusTimeout)
+		defer cancel()
+		st, err := k.dev.Printer.Status(ctx)
+		if err == nil {
+			err = st.Err()
+		}
+		if err == nil {
+			k.reprint()
+			return
+		}
+		k.printer <- printerReport{fault: err}
+	}()
+}
+
+// reprint prints every ticket that was issued but not printed — after a paper
+// change, or after a power cut between issue and print — oldest first. The
+// citizen still waiting at the kiosk gets their ticket; the others are
+// reported so a guide can hand them over.
+func (k *Kiosk) reprint() {
+	ctx := context.Background()
 	un, err := k.store.Unprinted(ctx)
 	if err != nil {
-		k.log.Error("cannot list unprinted tickets", "err", err)
+		k.printer <- printerReport{fault: err, reprinted: true}
 		return
 	}
 	for _, t := range un {
-		job, err := k.tickets.Encode(flowTicket(t), t.Lang)
+		ft := flowTicket(t)
+		job, err := k.tickets.Encode(ft, t.Lang)
 		if err == nil {
-			pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			pctx, cancel := context.WithTimeout(ctx, printTimeout)
 			err = k.dev.Printer.Print(pctx, job)
 			cancel()
 		}
 		if err != nil {
-			k.log.Error("issued ticket could not be printed; hand it over at the guide desk", "number", t.Number, "matter", t.Matter, "issued", t.Issued.Format(time.DateTime), "err", err)
-			k.setLamp("status", "fault")
-			continue
+			k.log.Error("issued ticket still not printed", "number", t.Number, "issued", t.Issued.Format(time.DateTime), "err", err)
+			k.printer <- printerReport{fault: err, reprinted: true}
+			return
 		}
 		if err := k.store.MarkPrinted(ctx, t.ID); err != nil {
 			k.log.Error("reprinted ticket not recorded", "number", t.Number, "err", err)
 		}
-		k.log.Warn("issued ticket was not printed before; printed now", "number", t.Number, "issued", t.Issued.Format(time.DateTime))
+		k.log.Warn("issued ticket reprinted", "number", t.Number, "issued", t.Issued.Format(time.DateTime))
+		k.events <- flow.Printed{Number: t.Number}
 	}
+	k.printer <- printerReport{reprinted: true}
+}
+
+// printerReported updates the fault state and the status lamp.
+func (k *Kiosk) printerReported(r printerReport) {
+	k.checking = false
+	if r.fault != nil {
+		if !k.printerFault {
+			k.log.Warn("printer fault", "err", r.fault)
+			k.setLamp("status", "fault")
+		}
+		k.printerFault = true
+		k.recheck.Reset(recheckEvery)
+		return
+	}
+	if k.printerFault {
+		k.log.Info("printer recovered")
+	}
+	k.printerFault = false
+	k.setLamp("status", "ready")
 }
 
 // redraw lays out the screen, paints it off-screen and presents only what

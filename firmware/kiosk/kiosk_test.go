@@ -57,7 +57,7 @@ type rig struct {
 	store   *ticket.Store
 	dir     string
 	frames  *frames
-	log     *strings.Builder
+	log     *syncBuilder
 	cancel  func()
 	done    chan error
 }
@@ -65,6 +65,12 @@ type rig struct {
 type syncBuilder struct {
 	mu sync.Mutex
 	b  *strings.Builder
+}
+
+func (s *syncBuilder) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func (s *syncBuilder) Write(p []byte) (int, error) {
@@ -100,8 +106,8 @@ func newRig(t testing.TB, dir string) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logbuf := &strings.Builder{}
-	var out io.Writer = &syncBuilder{b: logbuf}
+	logbuf := &syncBuilder{b: &strings.Builder{}}
+	var out io.Writer = logbuf
 	if testing.Verbose() {
 		out = io.MultiWriter(out, os.Stderr)
 	}
@@ -283,23 +289,61 @@ func TestPaperOutTellsNumberAndKeepsTicket(t *testing.T) {
 	if err != nil || len(un) != 1 || un[0].Number != "C001" {
 		t.Fatalf("unprinted %v %v", un, err)
 	}
-	// A restart with paper back prints the ticket that was issued.
-	dir := r.dir
-	r.stop()
-	r2 := newRig(t, dir)
-	r2.onScreen(flow.Attract)
-	jobs := r2.printer.Jobs()
-	if len(jobs) != 1 {
-		t.Fatalf("reprint jobs: %d", len(jobs))
+	// Paper goes back in: the same ticket is printed for the citizen still
+	// at the kiosk, and the lamp returns to ready.
+	r.printer.SetPaperOut(false)
+	s = r.onScreen(flow.Done)
+	if s.Ticket.Number != "C001" {
+		t.Fatalf("done with %+v", s.Ticket)
 	}
-	raw, _ := os.ReadFile(jobs[0].EscposPath)
-	doc, err := escpos.Decode(raw)
-	if err != nil || !strings.Contains(doc.Text(), "C001") {
-		t.Fatalf("reprint %v: %q", err, doc.Text())
+	jobs := r.printer.Jobs()
+	if len(jobs) != 1 || !strings.Contains(decodeJob(t, jobs[0].EscposPath), "C001") {
+		t.Fatalf("reprint jobs: %v", jobs)
 	}
-	if un, _ := r2.store.Unprinted(context.Background()); len(un) != 0 {
+	r.waitFor("lamp ready", func(flow.State) bool { return r.lamps["status"].Pattern() == "ready" })
+	if un, _ := r.store.Unprinted(context.Background()); len(un) != 0 {
 		t.Fatalf("still unprinted after reprint: %v", un)
 	}
+}
+
+// A ticket issued just before a power cut is printed when the kiosk starts.
+func TestRestartPrintsWhatWasNeverPrinted(t *testing.T) {
+	dir := t.TempDir()
+	store, err := ticket.Open(filepath.Join(dir, "tickets.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := store.Issue(context.Background(), ticket.Request{Matter: "invoice", Prefix: "K", Lang: "zh-CN",
+		Now: time.Now(), ResetHour: 6, AvgMinutes: 7, Counters: 2})
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, dir)
+	r.waitFor("reprint", func(flow.State) bool { return len(r.printer.Jobs()) == 1 })
+	if got := decodeJob(t, r.printer.Jobs()[0].EscposPath); !strings.Contains(got, tk.Number) || !strings.Contains(got, "发票申领") {
+		t.Fatalf("reprinted job:\n%s", got)
+	}
+	r.waitFor("recorded", func(flow.State) bool {
+		un, _ := r.store.Unprinted(context.Background())
+		return len(un) == 0
+	})
+	if !strings.Contains(r.log.String(), "issued ticket reprinted") {
+		t.Fatalf("reprint not reported:\n%s", r.log.String())
+	}
+}
+
+func decodeJob(t *testing.T, path string) string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := escpos.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc.Text()
 }
 
 func TestNothingPresentedWhileIdle(t *testing.T) {

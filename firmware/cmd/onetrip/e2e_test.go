@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -9,11 +11,13 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +29,7 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"onetrip/firmware/control"
+	"onetrip/firmware/ticket"
 	"onetrip/hal/escpos"
 	"onetrip/ui/window/windowtest"
 )
@@ -402,4 +407,86 @@ func TestNoDisplayPointsToHeadless(t *testing.T) {
 	if cmd.ProcessState.ExitCode() == 0 || !strings.Contains(string(out), "--headless") {
 		t.Fatalf("exit %d:\n%s", cmd.ProcessState.ExitCode(), out)
 	}
+}
+
+// TestKillNineNeverLosesOrRepeats kills the kiosk with SIGKILL at random
+// moments around issuing and printing, restarts it each time, and checks that
+// no number was issued twice and every issued ticket was printed (reprinted
+// after the restart when the kill came between issue and print).
+func TestKillNineNeverLosesOrRepeats(t *testing.T) {
+	data := t.TempDir()
+	r := rand.New(rand.NewPCG(7, 7))
+	for range 12 {
+		k := start(t, data, "--headless")
+		for _, id := range []string{"start", "no-id", "matter:pension-cert"} {
+			k.post("/tap", map[string]string{"id": id})
+		}
+		k.onScreen("questions")
+		go http.Post(k.base+"/tap", "application/json", strings.NewReader(`{"id":"no-questions"}`))
+		time.Sleep(time.Duration(r.IntN(12000)) * time.Microsecond)
+		k.cmd.Process.Kill()
+		<-k.done
+	}
+	// One last start: it must print whatever was issued but not printed.
+	k := start(t, data, "--headless")
+	k.onScreen("attract")
+	k.stop()
+
+	store, err := ticket.Open(filepath.Join(data, "tickets.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if un, err := store.Unprinted(context.Background()); err != nil || len(un) != 0 {
+		t.Fatalf("issued but never printed: %v %v", un, err)
+	}
+	issued := countTickets(t, filepath.Join(data, "tickets.db"))
+	printed := map[string]bool{}
+	jobs, _ := filepath.Glob(filepath.Join(data, "printer", "*.escpos"))
+	number := regexp.MustCompile(`C\d{3,}`)
+	for _, j := range jobs {
+		if strings.Contains(j, ".partial.") {
+			continue
+		}
+		raw, _ := os.ReadFile(j)
+		doc, err := escpos.Decode(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", j, err)
+		}
+		printed[number.FindString(doc.Text())] = true
+	}
+	for _, n := range issued {
+		if !printed[n] {
+			t.Errorf("ticket %s was issued but no printed job shows it", n)
+		}
+	}
+	seen := map[string]bool{}
+	for _, n := range issued {
+		if seen[n] {
+			t.Errorf("number %s issued twice", n)
+		}
+		seen[n] = true
+	}
+	t.Logf("%d tickets issued across 12 kills, %d jobs printed", len(issued), len(jobs))
+}
+
+// countTickets lists the issued numbers straight from the database file.
+func countTickets(t *testing.T, path string) []string {
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT prefix || printf('%03d', seq) FROM tickets ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		out = append(out, n)
+	}
+	return out
 }
