@@ -31,7 +31,10 @@ type (
 
 // Devices are the board's devices, real or simulated.
 type Devices struct {
-	Cards   idcard.Reader
+	Cards idcard.Reader
+	// CardsPresenceOnly marks a reader that only senses the card (PN532
+	// without a SAM): its Present counts as "ID card brought".
+	CardsPresenceOnly bool
 	Printer escpos.Printer
 	Lamps   map[string]Lamp
 	Buzzer  Buzzer
@@ -266,6 +269,9 @@ func (k *Kiosk) card(ev idcard.Event) {
 	switch ev.Kind {
 	case idcard.Present:
 		k.step(flow.CardPresent{})
+		if k.dev.CardsPresenceOnly {
+			k.step(flow.CardRead{Holder: flow.Holder{}})
+		}
 	case idcard.Read:
 		c := ev.Card
 		defer c.Wipe()

@@ -250,6 +250,10 @@ func (b *builder) id() {
 	s := b.s
 	b.title(b.t.T("id.title"))
 	switch {
+	case s.Holder != nil && s.Holder.Name == "":
+		// A reader that only senses the card (no SAM module).
+		b.text(b.t.T("id.present"), image.Rect(240, 250, 1040, 400), 48, Body, Center)
+		b.widget("continue", b.t.T("common.continue"), image.Rect(440, 460, 840, 580), Primary)
 	case s.Holder != nil:
 		c := idcard.Card{Name: s.Holder.Name, Number: s.Holder.Number}
 		b.l.Panels = append(b.l.Panels, Panel{Box: image.Rect(240, 230, 1040, 430), Style: Body})

@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"syscall"
 	"time"
 )
@@ -28,6 +29,9 @@ func init() { runtime.LockOSThread() }
 const exitConfig = 2
 
 var started = time.Now()
+
+// memoryLimit is the Go heap's soft limit; frames are 4 MB each.
+const memoryLimit = 20 << 20
 
 func main() {
 	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
@@ -109,6 +113,12 @@ func run(args []string) int {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "onetrip: %v\n", err)
 		return exitConfig
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit keeps the resident set inside the 40 MB budget (a Pi
+		// Zero 2 W has 512 MB for everything); the collector only works
+		// harder when the heap comes near it.
+		debug.SetMemoryLimit(memoryLimit)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(log)
