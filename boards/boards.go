@@ -1,16 +1,19 @@
-// Package boards describes the boards onetrip runs on as data: display,
-// buttons, lamps, ID-card reader and printer. One TOML file per board; the
-// files are compiled in and checked when loaded.
+// Package boards describes the boards onetrip runs on as data: GPIO chips,
+// display, backlight, buttons, lamps, buzzer, I2C devices, ID-card reader
+// and printer. One TOML file per board; the files are compiled in and
+// checked when loaded, and errors name the file, the line and the problem.
+// Which board a host is comes from detect.toml (see Detect).
 package boards
 
 import (
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 )
@@ -18,53 +21,108 @@ import (
 //go:embed *.toml
 var files embed.FS
 
+// detectFile holds the detection rules; every other .toml file is a board.
+const detectFile = "detect.toml"
+
 // Board is one board's hardware.
 type Board struct {
-	Name        string   `toml:"name"`
-	Description string   `toml:"description"`
-	Display     Display  `toml:"display"`
-	Buttons     []Button `toml:"button"`
-	Lamps       []Lamp   `toml:"lamp"`
-	Buzzer      Buzzer   `toml:"buzzer"`
-	IDCard      Device   `toml:"idcard"`
-	Printer     Device   `toml:"printer"`
+	Name        string    `toml:"name"`
+	Description string    `toml:"description"`
+	Chips       []Chip    `toml:"gpiochip"` // none on the simulated board
+	Display     Display   `toml:"display"`
+	Backlight   Backlight `toml:"backlight"`
+	Buttons     []Button  `toml:"button"`
+	Lamps       []Lamp    `toml:"lamp"`
+	Buzzer      Buzzer    `toml:"buzzer"`
+	I2C         I2C       `toml:"i2c"`
+	IDCard      Device    `toml:"idcard"`
+	Printer     Device    `toml:"printer"`
 }
 
-// Display is the screen: its size in pixels as mounted and its rotation.
+// Chip is a GPIO chip of the board. Label is the kernel's name for the
+// controller; it finds the chip when a kernel numbers chips differently
+// (Pi 5 kernels before 6.6.45 called the header's chip gpiochip4).
+type Chip struct {
+	Name  string `toml:"name"`  // device name: gpiochip0 is /dev/gpiochip0
+	Label string `toml:"label"` // e.g. pinctrl-bcm2711, pinctrl-rp1
+	Lines int    `toml:"lines"` // pins pass lines 0 to Lines-1
+}
+
+// Display is the screen: its size in pixels as mounted, the rotation from
+// the panel's native orientation, and how touches arrive.
 type Display struct {
-	Width    int `toml:"width"`
-	Height   int `toml:"height"`
-	Rotation int `toml:"rotation"`
+	Width    int    `toml:"width"`
+	Height   int    `toml:"height"`
+	Rotation int    `toml:"rotation"` // 0, 90, 180 or 270
+	Touch    string `toml:"touch"`    // "pointer": as mouse events (X11/evdev emulation); "none"
 }
 
-// Button is a physical button; Key is the keyboard key standing in for it
-// on the simulated board.
+// Backlight is the panel's backlight in /sys/class/backlight. Name is ""
+// when the panel has none there (HDMI panels).
+type Backlight struct {
+	Name              string `toml:"name"`                // e.g. "10-0045"
+	BlankAfterMinutes int    `toml:"blank_after_minutes"` // idle time before blanking; 0 never
+}
+
+// Pin is one GPIO line. Chip is "" on the simulated board.
+type Pin struct {
+	Chip      string `toml:"chip"`
+	Line      int    `toml:"line"`
+	ActiveLow bool   `toml:"active_low"` // on (pressed, lit) is the low level
+}
+
+// Button is a physical button. Key is the keyboard key standing in for it
+// when a keyboard is attached (the simulated board).
 type Button struct {
 	Name string `toml:"name"`
 	Key  string `toml:"key"`
+	Pin
+	Debounce   time.Duration `toml:"debounce"`    // a level counts once stable this long
+	LongPress  time.Duration `toml:"long_press"`  // 0: no long press (the service button uses 5 s)
+	StuckAfter time.Duration `toml:"stuck_after"` // 0: never reported stuck
 }
 
 // Lamp is an indicator lamp.
 type Lamp struct {
 	Name string `toml:"name"`
+	Pin
 }
 
 // Buzzer is the beeper.
 type Buzzer struct {
 	Enabled bool `toml:"enabled"`
+	Pin
 }
 
-// Device names a driver and where it is attached.
+// I2C is the board's I2C bus and the devices on it.
+type I2C struct {
+	Bus     string      `toml:"bus"` // "/dev/i2c-1" or "1"; loaded boards hold the /dev form
+	Devices []I2CDevice `toml:"device"`
+}
+
+// I2CDevice is one device on an I2C bus.
+type I2CDevice struct {
+	Kind    string `toml:"kind"` // a key of i2cAddresses
+	Address int    `toml:"address"`
+	Bus     string `toml:"bus"` // "" in the file: the [i2c] bus; loaded boards always hold it
+}
+
+// Device is the ID-card reader or the printer: a driver and where it is
+// attached. Which fields a driver uses is listed in driverKeys.
 type Device struct {
 	Driver  string `toml:"driver"`
-	Port    string `toml:"port"`
-	Baud    int    `toml:"baud"`
-	Profile string `toml:"profile"`
+	Port    string `toml:"port"`    // ga467: serial port
+	Baud    int    `toml:"baud"`    // ga467: 0 finds the module's speed
+	Spec    string `toml:"device"`  // escpos: e.g. "escpos:/dev/usb/lp0?profile=80mm", parsed by hal/escpos
+	Profile string `toml:"profile"` // printer profile (hal/escpos/profiles); escpos may name it in Spec
+	Bus     string `toml:"-"`       // pn532: I2C bus, from the board's pn532 [[i2c.device]]
+	Address int    `toml:"-"`       // pn532: I2C address
 }
 
 // Names lists the boards compiled in.
 func Names() []string {
 	m, _ := fs.Glob(files, "*.toml")
+	m = slices.DeleteFunc(m, func(f string) bool { return f == detectFile })
 	for i := range m {
 		m[i] = strings.TrimSuffix(m[i], ".toml")
 	}
@@ -74,57 +132,35 @@ func Names() []string {
 
 // Load returns the named board.
 func Load(name string) (*Board, error) {
-	src, err := files.ReadFile(name + ".toml")
-	if errors.Is(err, fs.ErrNotExist) {
+	if !slices.Contains(Names(), name) {
 		return nil, fmt.Errorf("board %q: unknown (known boards: %s)", name, strings.Join(Names(), ", "))
 	}
+	src, err := files.ReadFile(name + ".toml")
 	if err != nil {
 		return nil, err
 	}
 	return Parse(name+".toml", src)
 }
 
-// Parse checks a board file; errors name the file and what is wrong.
+// Parse decodes and checks a board file. The first problem found is
+// returned as "board FILE:LINE: problem".
 func Parse(file string, src []byte) (*Board, error) {
 	var b Board
 	md, err := toml.Decode(string(src), &b)
 	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("board %s:%d: %s", file, pe.Position.Line, pe.Message)
-		}
-		return nil, fmt.Errorf("board %s: %w", file, err)
+		return nil, decodeError("board", file, src, err, func(block string) error {
+			_, err := toml.Decode(block, new(Board))
+			return err
+		})
 	}
+	c := &checker{file: file, lines: indexLines(src), md: md}
 	if und := md.Undecoded(); len(und) > 0 {
-		return nil, fmt.Errorf("board %s: unknown key %q", file, und[0].String())
+		return nil, c.errorf(c.lines.undecoded(und[0]), "unknown key %q", und[0].String())
 	}
-	if b.Name != strings.TrimSuffix(path.Base(file), ".toml") {
-		return nil, fmt.Errorf("board %s: name %q does not match the file name", file, b.Name)
-	}
-	if b.Display.Width < 320 || b.Display.Height < 240 {
-		return nil, fmt.Errorf("board %s: display %dx%d is too small", file, b.Display.Width, b.Display.Height)
-	}
-	if b.Display.Rotation%90 != 0 || b.Display.Rotation < 0 || b.Display.Rotation > 270 {
-		return nil, fmt.Errorf("board %s: display rotation %d must be 0, 90, 180 or 270", file, b.Display.Rotation)
-	}
-	seen := map[string]bool{}
-	for _, btn := range b.Buttons {
-		if btn.Name == "" || seen["button "+btn.Name] {
-			return nil, fmt.Errorf("board %s: button %q is unnamed or defined twice", file, btn.Name)
+	for _, check := range []func(*Board) error{c.name, c.display, c.backlight, c.gpio, c.i2c, c.idcard, c.printer} {
+		if err := check(&b); err != nil {
+			return nil, err
 		}
-		seen["button "+btn.Name] = true
-	}
-	for _, l := range b.Lamps {
-		if l.Name == "" || seen["lamp "+l.Name] {
-			return nil, fmt.Errorf("board %s: lamp %q is unnamed or defined twice", file, l.Name)
-		}
-		seen["lamp "+l.Name] = true
-	}
-	if b.IDCard.Driver == "" {
-		return nil, fmt.Errorf("board %s: missing [idcard] driver", file)
-	}
-	if b.Printer.Driver == "" || b.Printer.Profile == "" {
-		return nil, fmt.Errorf("board %s: missing [printer] driver or profile", file)
 	}
 	return &b, nil
 }
@@ -137,4 +173,337 @@ func (b *Board) ButtonForKey(key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// touchModes are the ways a display's touches can reach onetrip. GLFW has
+// no touch API, so touches come as an emulated pointer or not at all.
+var touchModes = []string{"pointer", "none"}
+
+var (
+	chipName      = regexp.MustCompile(`^gpiochip[0-9]+$`)
+	backlightName = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
+	i2cBus        = regexp.MustCompile(`^(/dev/i2c-)?([0-9]+)$`)
+)
+
+// i2cAddresses lists the I2C devices onetrip drives and the addresses each
+// can answer at.
+var i2cAddresses = map[string][]int{
+	"hat-eeprom": {0x50},       // HAT ID EEPROM (24C32) on the ID pins
+	"bh1750":     {0x23, 0x5c}, // ambient light sensor; ADDR pin low or high
+	"pn532":      {0x24},       // NFC front end in I2C mode
+}
+
+// checker checks one decoded board file and words its problems.
+type checker struct {
+	file  string
+	lines lineIndex
+	md    toml.MetaData
+}
+
+func (c *checker) errorf(line int, format string, args ...any) error {
+	if line > 0 {
+		return fmt.Errorf("board %s:%d: %s", c.file, line, fmt.Sprintf(format, args...))
+	}
+	return fmt.Errorf("board %s: %s", c.file, fmt.Sprintf(format, args...))
+}
+
+func (c *checker) name(b *Board) error {
+	if want := strings.TrimSuffix(path.Base(c.file), ".toml"); b.Name != want {
+		return c.errorf(c.lines.at("", 0, "name"), "name %q does not match the file name (want %q)", b.Name, want)
+	}
+	return nil
+}
+
+func (c *checker) display(b *Board) error {
+	d := b.Display
+	switch {
+	case d.Width < 320 || d.Height < 240:
+		return c.errorf(c.lines.at("display", 0, "width"), "display %dx%d is too small", d.Width, d.Height)
+	case d.Rotation%90 != 0 || d.Rotation < 0 || d.Rotation > 270:
+		return c.errorf(c.lines.at("display", 0, "rotation"), "display rotation %d must be 0, 90, 180 or 270", d.Rotation)
+	case !slices.Contains(touchModes, d.Touch):
+		return c.errorf(c.lines.at("display", 0, "touch"), "display touch %q must be one of %s", d.Touch, strings.Join(touchModes, ", "))
+	}
+	return nil
+}
+
+func (c *checker) backlight(b *Board) error {
+	bl := b.Backlight
+	switch {
+	case c.md.IsDefined("backlight") && bl.Name == "":
+		return c.errorf(c.lines.at("backlight", 0, "name"), "[backlight] needs name, its directory in /sys/class/backlight")
+	case bl.Name != "" && !backlightName.MatchString(bl.Name):
+		return c.errorf(c.lines.at("backlight", 0, "name"), "backlight name %q is not a directory name in /sys/class/backlight", bl.Name)
+	case bl.BlankAfterMinutes < 0:
+		return c.errorf(c.lines.at("backlight", 0, "blank_after_minutes"), "blank_after_minutes %d is negative", bl.BlankAfterMinutes)
+	}
+	return nil
+}
+
+// pinUser is who uses a GPIO line, for naming both users of a line.
+type pinUser struct {
+	who  string
+	line int // in the file
+}
+
+// gpio checks the chips and every pin: known chip, line on it, no line
+// used twice, unique names and keys, sensible durations.
+func (c *checker) gpio(b *Board) error {
+	chips := map[string]Chip{}
+	for i, ch := range b.Chips {
+		switch {
+		case !chipName.MatchString(ch.Name):
+			return c.errorf(c.lines.at("gpiochip", i, "name"), "gpiochip name %q must look like gpiochip0", ch.Name)
+		case chips[ch.Name].Name != "":
+			return c.errorf(c.lines.at("gpiochip", i, "name"), "gpiochip %s is defined twice", ch.Name)
+		case ch.Lines <= 0:
+			return c.errorf(c.lines.at("gpiochip", i, "lines"), "gpiochip %s needs its number of lines", ch.Name)
+		}
+		chips[ch.Name] = ch
+	}
+	used := map[Pin]pinUser{}
+	names := map[string]bool{}
+	keys := map[string]string{}
+	for i, btn := range b.Buttons {
+		who := fmt.Sprintf("button %q", btn.Name)
+		if err := c.unique("button", i, btn.Name, names); err != nil {
+			return err
+		}
+		if k := strings.ToUpper(btn.Key); k != "" {
+			if other, dup := keys[k]; dup {
+				return c.errorf(c.lines.at("button", i, "key"), "%s: key %q is already button %q's", who, btn.Key, other)
+			}
+			keys[k] = btn.Name
+		}
+		if err := c.pin(who, "button", i, btn.Pin, chips, used); err != nil {
+			return err
+		}
+		if err := c.durations(who, i, btn); err != nil {
+			return err
+		}
+	}
+	for i, l := range b.Lamps {
+		if err := c.unique("lamp", i, l.Name, names); err != nil {
+			return err
+		}
+		if err := c.pin(fmt.Sprintf("lamp %q", l.Name), "lamp", i, l.Pin, chips, used); err != nil {
+			return err
+		}
+	}
+	if b.Buzzer.Enabled || c.md.IsDefined("buzzer", "chip") || c.md.IsDefined("buzzer", "line") {
+		return c.pin("buzzer", "buzzer", 0, b.Buzzer.Pin, chips, used)
+	}
+	return nil
+}
+
+// unique checks that the occ-th [[table]] has a name not used before by
+// another of its kind.
+func (c *checker) unique(table string, occ int, name string, names map[string]bool) error {
+	line := c.lines.at(table, occ, "name")
+	switch {
+	case name == "":
+		return c.errorf(line, "%s has no name", table)
+	case names[table+" "+name]:
+		return c.errorf(line, "%s %q is defined twice", table, name)
+	}
+	names[table+" "+name] = true
+	return nil
+}
+
+// pin checks one user's pin. On a board without GPIO chips (simulated)
+// pins are not wired; on any other board they must be.
+func (c *checker) pin(who, table string, occ int, p Pin, chips map[string]Chip, used map[Pin]pinUser) error {
+	hasChip, hasLine := c.lines.has(table, occ, "chip"), c.lines.has(table, occ, "line")
+	switch {
+	case !hasChip && !hasLine && len(chips) == 0:
+		return nil
+	case !hasChip:
+		return c.errorf(c.lines.at(table, occ, "line"), "%s has no chip", who)
+	case !hasLine:
+		return c.errorf(c.lines.at(table, occ, "chip"), "%s has no line", who)
+	}
+	ch, ok := chips[p.Chip]
+	if !ok {
+		return c.errorf(c.lines.at(table, occ, "chip"), "%s: unknown chip %q (this board's chips: %s)", who, p.Chip, chipList(chips))
+	}
+	line := c.lines.at(table, occ, "line")
+	if p.Line < 0 || p.Line >= ch.Lines {
+		return c.errorf(line, "%s: unknown pin: line %d is not on %s (lines 0-%d)", who, p.Line, p.Chip, ch.Lines-1)
+	}
+	at := Pin{Chip: p.Chip, Line: p.Line}
+	if other, dup := used[at]; dup {
+		return c.errorf(line, "%s: %s line %d is already used by %s (line %d)", who, p.Chip, p.Line, other.who, other.line)
+	}
+	used[at] = pinUser{who, line}
+	return nil
+}
+
+func chipList(chips map[string]Chip) string {
+	if len(chips) == 0 {
+		return "none"
+	}
+	var names []string
+	for n := range chips {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+func (c *checker) durations(who string, occ int, btn Button) error {
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"debounce", btn.Debounce}, {"long_press", btn.LongPress}, {"stuck_after", btn.StuckAfter}} {
+		if d.v < 0 {
+			return c.errorf(c.lines.at("button", occ, d.key), "%s: %s %v is negative", who, d.key, d.v)
+		}
+	}
+	switch {
+	case btn.LongPress != 0 && btn.LongPress <= btn.Debounce:
+		return c.errorf(c.lines.at("button", occ, "long_press"), "%s: long_press %v must be longer than debounce %v", who, btn.LongPress, btn.Debounce)
+	case btn.StuckAfter != 0 && btn.StuckAfter <= max(btn.LongPress, btn.Debounce):
+		return c.errorf(c.lines.at("button", occ, "stuck_after"), "%s: stuck_after %v must be longer than long_press and debounce", who, btn.StuckAfter)
+	}
+	return nil
+}
+
+// normalBus returns an I2C bus ("1" or "/dev/i2c-1") as its device path.
+func normalBus(bus string) (string, error) {
+	m := i2cBus.FindStringSubmatch(bus)
+	if m == nil {
+		return "", fmt.Errorf("i2c bus %q must be a number or /dev/i2c-N", bus)
+	}
+	return "/dev/i2c-" + m[2], nil
+}
+
+func (c *checker) i2c(b *Board) error {
+	if b.I2C.Bus != "" {
+		bus, err := normalBus(b.I2C.Bus)
+		if err != nil {
+			return c.errorf(c.lines.at("i2c", 0, "bus"), "%v", err)
+		}
+		b.I2C.Bus = bus
+	}
+	type user struct {
+		kind string
+		line int
+	}
+	used := map[string]user{}
+	for i := range b.I2C.Devices {
+		d := &b.I2C.Devices[i]
+		addrs, ok := i2cAddresses[d.Kind]
+		if !ok {
+			return c.errorf(c.lines.at("i2c.device", i, "kind"), "i2c device kind %q is unknown (want %s)", d.Kind, strings.Join(sortedKeys(i2cAddresses), ", "))
+		}
+		switch {
+		case d.Bus != "":
+			bus, err := normalBus(d.Bus)
+			if err != nil {
+				return c.errorf(c.lines.at("i2c.device", i, "bus"), "%s: %v", d.Kind, err)
+			}
+			d.Bus = bus
+		case b.I2C.Bus == "":
+			return c.errorf(c.lines.at("i2c.device", i, "kind"), "i2c device %s has no bus: set [i2c] bus or its own bus", d.Kind)
+		default:
+			d.Bus = b.I2C.Bus
+		}
+		line := c.lines.at("i2c.device", i, "address")
+		if !slices.Contains(addrs, d.Address) {
+			return c.errorf(line, "i2c device %s answers at %s, not %#02x", d.Kind, hexList(addrs), d.Address)
+		}
+		at := fmt.Sprintf("%s address %#02x", d.Bus, d.Address)
+		if other, dup := used[at]; dup {
+			return c.errorf(line, "i2c device %s: %s is already used by %s (line %d)", d.Kind, at, other.kind, other.line)
+		}
+		used[at] = user{d.Kind, line}
+	}
+	return nil
+}
+
+func hexList(addrs []int) string {
+	s := make([]string, len(addrs))
+	for i, a := range addrs {
+		s[i] = fmt.Sprintf("%#02x", a)
+	}
+	return strings.Join(s, " or ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// driver checks that a device table names a known driver and sets only the
+// keys that driver reads.
+func (c *checker) driver(kind string, d Device) error {
+	drivers := driverKeys[kind]
+	keys, ok := drivers[d.Driver]
+	if !ok {
+		return c.errorf(c.lines.at(kind, 0, "driver"), "[%s] driver %q is unknown (want %s)", kind, d.Driver, strings.Join(sortedKeys(drivers), ", "))
+	}
+	for _, k := range deviceKeys {
+		if c.md.IsDefined(kind, k) && !slices.Contains(keys, k) {
+			return c.errorf(c.lines.at(kind, 0, k), "[%s] driver %s does not use %s", kind, d.Driver, k)
+		}
+	}
+	return nil
+}
+
+func (c *checker) idcard(b *Board) error {
+	d := &b.IDCard
+	if err := c.driver("idcard", *d); err != nil {
+		return err
+	}
+	switch d.Driver {
+	case "ga467":
+		if err := checkPort(d.Port); err != nil {
+			return c.errorf(c.lines.at("idcard", 0, "port"), "[idcard] %v", err)
+		}
+		if err := checkBaud(d.Baud, true); err != nil {
+			return c.errorf(c.lines.at("idcard", 0, "baud"), "[idcard] %v", err)
+		}
+	case "pn532":
+		var found []I2CDevice
+		for _, dev := range b.I2C.Devices {
+			if dev.Kind == "pn532" {
+				found = append(found, dev)
+			}
+		}
+		if len(found) != 1 {
+			return c.errorf(c.lines.at("idcard", 0, "driver"), "[idcard] driver pn532 needs exactly one [[i2c.device]] of kind pn532 (found %d)", len(found))
+		}
+		d.Bus, d.Address = found[0].Bus, found[0].Address
+	}
+	return nil
+}
+
+func (c *checker) printer(b *Board) error {
+	d := &b.Printer
+	if err := c.driver("printer", *d); err != nil {
+		return err
+	}
+	if d.Driver == "escpos" {
+		if d.Spec == "" {
+			return c.errorf(c.lines.at("printer", 0, "driver"), "[printer] driver escpos needs device, e.g. %q", "escpos:/dev/usb/lp0?profile=80mm")
+		}
+		profile, err := checkPrinterSpec(d.Spec)
+		if err != nil {
+			return c.errorf(c.lines.at("printer", 0, "device"), "[printer] %v", err)
+		}
+		if profile != "" && d.Profile != "" && profile != d.Profile {
+			return c.errorf(c.lines.at("printer", 0, "profile"), "[printer] profile %q differs from the device's profile %q", d.Profile, profile)
+		}
+		if profile != "" {
+			d.Profile = profile
+		}
+	}
+	if d.Profile == "" {
+		return c.errorf(c.lines.at("printer", 0, ""), "[printer] needs a profile (profile = \"80mm\", or ?profile= in device)")
+	}
+	return nil
 }

@@ -78,6 +78,7 @@ type State struct {
 	CardProblem  string // locale key under "id.", e.g. "expired"
 	CardOnReader bool
 	Reading      bool // a card is on the reader and being read
+	ReaderDown   bool // the card reader is unplugged or not answering
 	NoID         bool
 
 	Category string
@@ -193,6 +194,8 @@ type (
 	CardFailed struct{ Problem string }
 	// CardRemoved means the card left the reader.
 	CardRemoved struct{}
+	// ReaderChanged reports the card reader going away or coming back.
+	ReaderChanged struct{ Available bool }
 	// Button is a physical button; "help" calls a guide.
 	Button struct{ Name string }
 	// Tick means time has passed (the loop sends one at Deadline).
@@ -207,17 +210,18 @@ type (
 	PrintFailed struct{ Problem string }
 )
 
-func (Tap) event()          {}
-func (CardPresent) event()  {}
-func (CardRead) event()     {}
-func (CardFailed) event()   {}
-func (CardRemoved) event()  {}
-func (Button) event()       {}
-func (Tick) event()         {}
-func (TicketIssued) event() {}
-func (IssueFailed) event()  {}
-func (Printed) event()      {}
-func (PrintFailed) event()  {}
+func (Tap) event()           {}
+func (CardPresent) event()   {}
+func (CardRead) event()      {}
+func (CardFailed) event()    {}
+func (CardRemoved) event()   {}
+func (ReaderChanged) event() {}
+func (Button) event()        {}
+func (Tick) event()          {}
+func (TicketIssued) event()  {}
+func (IssueFailed) event()   {}
+func (Printed) event()       {}
+func (PrintFailed) event()   {}
 
 // Effect is work for the edges.
 type Effect interface{ effect() }
@@ -316,6 +320,13 @@ func Step(cfg *Config, s State, ev Event, now time.Time) (State, []Effect) {
 	case CardRemoved:
 		s.CardOnReader, s.Reading = false, false
 		return s, nil
+	case ReaderChanged:
+		s.ReaderDown = !e.Available
+		if s.ReaderDown {
+			s.Reading = false
+			return s, []Effect{SetLamp{Lamp: "status", Pattern: "attention"}}
+		}
+		return s, []Effect{SetLamp{Lamp: "status", Pattern: "ready"}}
 	case TicketIssued:
 		if s.Screen != Printing || s.Ticket != nil {
 			return s, nil
@@ -501,7 +512,7 @@ func end(cfg *Config, s State, reason string, now time.Time) (State, []Effect) {
 		fx = append(fx, SetLamp{Lamp: "status", Pattern: "ready"})
 	}
 	n := New(cfg, now)
-	n.CardOnReader = s.CardOnReader
+	n.CardOnReader, n.ReaderDown = s.CardOnReader, s.ReaderDown
 	return n, fx
 }
 

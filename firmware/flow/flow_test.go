@@ -156,6 +156,11 @@ func TestTransitions(t *testing.T) {
 			TicketIssued{Ticket{Number: "C001"}}, PrintFailed{"paper out"}, Printed{"C001"}), Done, nil},
 		{"someone else's reprint does not end this session", append(taps("start", "no-id", "matter:pension-cert", "no-questions"),
 			TicketIssued{Ticket{Number: "C002"}}, PrintFailed{"paper out"}, Printed{"C001"}), PrintProblem, nil},
+		{"reader unplugged is explained and survives the session end", []Event{ReaderChanged{false}, Tap{"start"}, Tap{"cancel"}, Tap{"start"}}, ID, func(t *testing.T, s State, fx []Effect) {
+			if !s.ReaderDown || s.Actions(cfg)[0] != "no-id" {
+				t.Fatalf("reader down %v actions %v", s.ReaderDown, s.Actions(cfg))
+			}
+		}},
 		{"issue failure", append(taps("start", "no-id", "matter:pension-cert", "no-questions"), IssueFailed{"disk full"}), PrintProblem, func(t *testing.T, s State, fx []Effect) {
 			if s.Ticket != nil {
 				t.Fatal("no ticket exists")

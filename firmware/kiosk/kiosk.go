@@ -35,9 +35,9 @@ type Devices struct {
 	// CardsPresenceOnly marks a reader that only senses the card (PN532
 	// without a SAM): its Present counts as "ID card brought".
 	CardsPresenceOnly bool
-	Printer escpos.Printer
-	Lamps   map[string]Lamp
-	Buzzer  Buzzer
+	Printer           escpos.Printer
+	Lamps             map[string]Lamp
+	Buzzer            Buzzer
 }
 
 // InputKind is what a pointer or key did.
@@ -68,6 +68,8 @@ type Kiosk struct {
 	log     *slog.Logger
 	keys    func(key string) (button string, ok bool)
 	now     func() time.Time
+	wake    func(now time.Time) bool
+	waking  bool // the current touch woke the screen: ignore its release
 
 	inputs  chan Input
 	events  chan flow.Event
@@ -101,6 +103,9 @@ type Options struct {
 	KeyButton func(key string) (string, bool)
 	// Now is the clock; tests and benchmarks may replace it.
 	Now func() time.Time
+	// Wake is told of every touch; it returns true when the touch only woke
+	// a blanked screen, and then the touch goes no further.
+	Wake func(now time.Time) bool
 }
 
 // New prepares a kiosk; Run starts it.
@@ -113,7 +118,7 @@ func New(o Options) *Kiosk {
 	}
 	k := &Kiosk{
 		cfg: o.Flow, cats: o.Catalogs, store: o.Store, dev: o.Devices, present: o.Presenter,
-		tickets: o.Tickets, log: o.Log, keys: o.KeyButton, now: o.Now,
+		tickets: o.Tickets, log: o.Log, keys: o.KeyButton, now: o.Now, wake: o.Wake,
 		inputs:  make(chan Input, 64),
 		events:  make(chan flow.Event, 16),
 		buttons: make(chan string, 16),
@@ -148,6 +153,10 @@ func (k *Kiosk) Touch(p image.Point) {
 	k.redraw()
 	k.input(Input{Kind: PointerUp, X: p.X, Y: p.Y})
 }
+
+// Event feeds an event from a device edge (such as the reader coming back)
+// into the flow.
+func (k *Kiosk) Event(ev flow.Event) { k.events <- ev }
 
 // Button reports a physical button press.
 func (k *Kiosk) Button(name string) { k.buttons <- name }
@@ -249,11 +258,19 @@ func (k *Kiosk) input(in Input) {
 			k.step(flow.Button{Name: b})
 		}
 	case PointerDown:
+		if k.wake != nil && k.wake(k.now()) {
+			k.waking = true
+			return
+		}
 		id, ok := k.layout.Hit(image.Pt(in.X, in.Y))
 		if ok {
 			k.pressed = id
 		}
 	case PointerUp:
+		if k.waking {
+			k.waking = false
+			return
+		}
 		id, ok := k.layout.Hit(image.Pt(in.X, in.Y))
 		pressed := k.pressed
 		k.pressed = ""

@@ -16,7 +16,7 @@ import (
 
 	"onetrip/hal/escpos"
 	"onetrip/hal/escpos/escposemu"
-	"onetrip/hal/escpos/internal/ptypair"
+	"onetrip/hal/serial/serialtest"
 )
 
 // rig is the real driver talking to an emulated printer.
@@ -31,7 +31,7 @@ type rig struct {
 // end is the emulator.
 func overPTY(tb testing.TB) *rig {
 	tb.Helper()
-	pair, err := ptypair.Open()
+	pair, err := serialtest.Open()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestLargeRasterJobIsSentInChunks(t *testing.T) {
 	e.Init()
 	img := image.NewGray(image.Rect(0, 0, 576, 600))
 	for i := range img.Pix {
-		img.Pix[i] = byte(i * 7) // dots that include 10 04 0n patterns
+		img.Pix[i] = byte(i * 7)
 	}
 	if err := e.Raster(img); err != nil {
 		t.Fatal(err)
@@ -335,7 +335,6 @@ func TestParsePortStatus(t *testing.T) {
 		}
 	}
 }
-
 
 func BenchmarkPrintTicketPTY(b *testing.B) {
 	r := overPTY(b)

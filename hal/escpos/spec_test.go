@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"onetrip/hal/escpos"
-	"onetrip/hal/escpos/internal/ptypair"
+	"onetrip/hal/serial/serialtest"
 )
 
 func TestParseSpec(t *testing.T) {
@@ -60,7 +60,7 @@ func TestParseSpecRejectsMistakes(t *testing.T) {
 }
 
 func TestOpenReportsWhatIsWrong(t *testing.T) {
-	pair, err := ptypair.Open()
+	pair, err := serialtest.Open()
 	if err != nil {
 		t.Fatal(err)
 	}

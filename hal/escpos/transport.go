@@ -1,6 +1,7 @@
 package escpos
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -19,11 +20,13 @@ import (
 // timeout for its first byte; a Write gives up after the link's write
 // timeout, fixed when it is opened. Both then fail with an error matching
 // os.ErrDeadlineExceeded, so a printer that stops listening cannot hang the
-// kiosk. *serial.Port is a Conn.
+// kiosk.
 type Conn interface {
 	io.ReadWriteCloser
 	SetReadTimeout(d time.Duration) error
 }
+
+var _ Conn = (*serial.Port)(nil)
 
 // WriteTimeout bounds each write of a job chunk on USB and TCP: a printer
 // holding off data this long (paper out, a full TCP window) has stalled.
@@ -34,22 +37,30 @@ const DialTimeout = 3 * time.Second
 
 // Dial opens the link a spec names.
 func Dial(s Spec) (Conn, error) {
+	var c Conn
+	var err error
 	switch s.Transport {
 	case USB:
-		return OpenUSB(s.Addr)
+		c, err = openUSB(s.Addr)
 	case Serial:
 		// A chunk takes ~10 bits a byte on the wire; the write timeout adds
 		// that to the time a printer may hold off flow control.
-		wire := time.Duration(ChunkSize*10) * time.Second / time.Duration(s.Baud)
-		return serial.Open(s.Addr, serial.Config{Baud: s.Baud, WriteTimeout: WriteTimeout + wire})
+		baud := cmp.Or(s.Baud, DefaultBaud)
+		wire := time.Duration(ChunkSize*10) * time.Second / time.Duration(baud)
+		c, err = serial.Open(s.Addr, serial.Config{Baud: baud, WriteTimeout: WriteTimeout + wire})
 	case TCP:
-		return DialTCP(s.Addr)
+		c, err = dialTCP(s.Addr)
+	default:
+		err = fmt.Errorf("printer %s: unknown transport %q", s.Addr, s.Transport)
 	}
-	return nil, fmt.Errorf("printer %s: unknown transport %q", s.Addr, s.Transport)
+	if err != nil {
+		return nil, err // not a typed nil inside c
+	}
+	return c, nil
 }
 
-// DialTCP connects to a network printer (raw port 9100).
-func DialTCP(addr string) (Conn, error) {
+// dialTCP connects to a network printer (raw port 9100).
+func dialTCP(addr string) (Conn, error) {
 	c, err := net.DialTimeout("tcp", addr, DialTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("printer %s: %w", addr, err)
@@ -86,15 +97,15 @@ func ParsePortStatus(b byte) Status {
 	}
 }
 
-// USBConn is a USB printer class device (/dev/usb/lp*).
-type USBConn struct {
+// usbConn is a USB printer class device (/dev/usb/lp*).
+type usbConn struct {
 	deadlineConn
 	f *os.File
 }
 
-// OpenUSB opens a USB printer with LPABORT set, so a write to a printer out
+// openUSB opens a USB printer with LPABORT set, so a write to a printer out
 // of paper fails instead of blocking for as long as the paper is out.
-func OpenUSB(dev string) (*USBConn, error) {
+func openUSB(dev string) (*usbConn, error) {
 	fd, err := unix.Open(dev, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("printer %s: open: %w", dev, err)
@@ -104,12 +115,12 @@ func OpenUSB(dev string) (*USBConn, error) {
 		return nil, fmt.Errorf("printer %s: LPABORT (not a USB printer?): %w", dev, err)
 	}
 	f := os.NewFile(uintptr(fd), dev)
-	return &USBConn{deadlineConn: deadlineConn{rw: f, name: dev}, f: f}, nil
+	return &usbConn{deadlineConn: deadlineConn{rw: f, name: dev}, f: f}, nil
 }
 
 // PortStatus asks the USB printer for its port status (LPGETSTATUS); it
 // answers even when the printer cannot send DLE EOT replies.
-func (u *USBConn) PortStatus() (Status, error) {
+func (u *usbConn) PortStatus() (Status, error) {
 	rc, err := u.f.SyscallConn()
 	if err != nil {
 		return Status{}, fmt.Errorf("LPGETSTATUS %s: %w", u.name, err)
@@ -127,7 +138,7 @@ func (u *USBConn) PortStatus() (Status, error) {
 
 // Write sends b; with LPABORT set, usblp reports a printer out of paper as
 // ENOSPC, returned here as ErrPaperOut.
-func (u *USBConn) Write(b []byte) (int, error) {
+func (u *usbConn) Write(b []byte) (int, error) {
 	n, err := u.deadlineConn.Write(b)
 	if errors.Is(err, unix.ENOSPC) {
 		err = fmt.Errorf("%w (%w)", ErrPaperOut, err)

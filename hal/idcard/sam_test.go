@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"onetrip/hal/idcard"
-	"onetrip/hal/idcard/internal/ptytest"
 	"onetrip/hal/idcard/samemu"
+	"onetrip/hal/serial/serialtest"
 )
 
 // wait bounds how long a test waits for an event that must come (a liveness bound, not
@@ -22,7 +22,8 @@ type rig struct {
 }
 
 func newRig(t *testing.T) *rig {
-	host, module := ptytest.Open(t)
+	pair := serialtest.New(t)
+	host, module := serialtest.Port{File: pair.Slave}, pair.Master
 	emu := samemu.New(module)
 	go emu.Run()
 	sam, err := idcard.NewSAM(host, idcard.SAMOptions{Poll: 20 * time.Millisecond})
@@ -196,7 +197,8 @@ func TestSAMCloseClosesEvents(t *testing.T) {
 type noClose struct{ idcard.Port }
 
 func TestWrongBaudAndDetection(t *testing.T) {
-	host, module := ptytest.Open(t)
+	pair := serialtest.New(t)
+	host, module := serialtest.Port{File: pair.Slave}, pair.Master
 	emu := samemu.New(module)
 	emu.SetModuleBaud(9600)
 	go emu.Run()

@@ -103,7 +103,10 @@ func (r *ReopeningPort) reopen() bool {
 			t.Stop()
 			return false
 		}
-		p, err := Open(r.dev, r.cfg)
+		r.mu.Lock()
+		cfg := r.cfg
+		r.mu.Unlock()
+		p, err := Open(r.dev, cfg)
 		if err != nil {
 			continue
 		}
@@ -147,6 +150,18 @@ func (r *ReopeningPort) Write(b []byte) (int, error) {
 	}
 	n, err := p.Write(b)
 	return n, r.check(p, err)
+}
+
+// SetReadTimeout sets the read timeout now and for every reopened port.
+func (r *ReopeningPort) SetReadTimeout(d time.Duration) error {
+	r.mu.Lock()
+	r.cfg.ReadTimeout = d
+	p := r.port
+	r.mu.Unlock()
+	if p == nil {
+		return nil
+	}
+	return r.check(p, p.SetReadTimeout(d))
 }
 
 // Flush discards unread input, if the device is there.

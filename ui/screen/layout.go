@@ -264,6 +264,8 @@ func (b *builder) id() {
 		hint := b.t.T("id.hint")
 		style := Muted
 		switch {
+		case s.ReaderDown:
+			hint, style = b.t.T("id.unavailable"), Warn
 		case s.Reading:
 			hint = b.t.T("id.reading")
 		case s.CardProblem != "":

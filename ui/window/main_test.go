@@ -40,4 +40,3 @@ func onMain(f func()) {
 	mainThread <- func() { f(); close(done) }
 	<-done
 }
-

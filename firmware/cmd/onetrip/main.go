@@ -65,12 +65,18 @@ type Flags struct {
 	Fullscreen bool
 	Control    string
 	FirstFrame bool
+	IDCard     string
+	Printer    string
+	Rotation   int
 }
 
 func parseFlags(args []string) (Flags, error) {
 	var f Flags
 	fs := flag.NewFlagSet("onetrip run", flag.ContinueOnError)
-	fs.StringVar(&f.Board, "board", "sim", "board to run on (data file in boards/)")
+	fs.StringVar(&f.Board, "board", "", "board to run on: a name from boards/, or auto (detect; the default on ARM; sim elsewhere)")
+	fs.StringVar(&f.IDCard, "idcard", "", "point the ID-card reader elsewhere: sim, ga467:/dev/ttyUSB0?baud=115200, pn532[:BUS]")
+	fs.StringVar(&f.Printer, "printer", "", "point the printer elsewhere: sim, escpos:/dev/usb/lp0?profile=80mm, escpos+tcp://HOST:9100?profile=80mm")
+	fs.IntVar(&f.Rotation, "rotation", -1, "screen rotation 0/90/180/270 (default: the board's)")
 	fs.StringVar(&f.Hall, "hall", "", "hall configuration file (default: the sample hall)")
 	fs.StringVar(&f.Data, "data", "", "data directory for tickets and printed jobs (default: the user's state directory)")
 	fs.BoolVar(&f.Headless, "headless", false, "run without a window (frames stay in memory; see the control API's /screenshot)")

@@ -7,10 +7,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
-
-	"golang.org/x/image/font"
 
 	"onetrip/assets"
 	"onetrip/boards"
@@ -19,13 +18,11 @@ import (
 	"onetrip/firmware/hall"
 	"onetrip/firmware/kiosk"
 	"onetrip/firmware/ticket"
-	"onetrip/hal/escpos"
-	"onetrip/hal/escpos/escpossim"
-	"onetrip/hal/gpio/gpiosim"
-	"onetrip/hal/idcard/idcardsim"
 	"onetrip/ui/headless"
 	"onetrip/ui/locale"
 	"onetrip/ui/render"
+	"onetrip/ui/rotate"
+	"onetrip/ui/screen"
 	"onetrip/ui/window"
 )
 
@@ -39,15 +36,37 @@ type system struct {
 	api   *control.API
 	first *firstFrame
 	sim   control.Sim
+	rot   rotate.Rotation
 	close []func() error
+
+	readerDownAtStart bool
 }
 
 // assemble loads and checks everything before anything is shown: a broken
 // hall file or board stops start-up with one line saying where.
 func assemble(f Flags, log *slog.Logger) (*system, error) {
 	s := &system{log: log}
-	var err error
-	if s.board, err = boards.Load(f.Board); err != nil {
+	name, err := boards.ResolveName(f.Board, runtime.GOARCH, func() (string, error) {
+		return boards.DetectHost("/", readHAT("/"))
+	})
+	if err != nil {
+		return nil, &configError{err}
+	}
+	if s.board, err = boards.Load(name); err != nil {
+		return nil, &configError{err}
+	}
+	for kind, spec := range map[string]string{"idcard": f.IDCard, "printer": f.Printer} {
+		if spec != "" {
+			if err := s.board.Override(kind, spec); err != nil {
+				return nil, &configError{err}
+			}
+		}
+	}
+	rot := s.board.Display.Rotation
+	if f.Rotation >= 0 {
+		rot = f.Rotation
+	}
+	if s.rot, err = rotate.Parse(rot); err != nil {
 		return nil, &configError{err}
 	}
 	if s.hall, err = loadHall(f.Hall); err != nil {
@@ -56,10 +75,6 @@ func assemble(f Flags, log *slog.Logger) (*system, error) {
 	cats, err := locale.Load()
 	if err != nil {
 		return nil, err
-	}
-	profile, err := escpos.LoadProfile(s.board.Printer.Profile)
-	if err != nil {
-		return nil, &configError{fmt.Errorf("board %s: %w", s.board.Name, err)}
 	}
 	if err := os.MkdirAll(f.Data, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
@@ -70,7 +85,7 @@ func assemble(f Flags, log *slog.Logger) (*system, error) {
 	s.close = append(s.close, s.store.Close)
 
 	face := render.DefaultFont().XFace
-	devs, err := s.devices(f, profile, face)
+	devs, profile, err := s.devices(f, face)
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -85,13 +100,19 @@ func assemble(f Flags, log *slog.Logger) (*system, error) {
 		Tickets:   kiosk.NewTickets(s.hall, cats, profile, face),
 		Log:       log,
 		KeyButton: s.board.ButtonForKey,
+		Wake:      s.screenLight(),
 	})
+	if s.readerDownAtStart {
+		s.k.Event(flow.ReaderChanged{Available: false})
+	}
 	if f.Control != "" {
 		if s.board.Name != "sim" {
 			s.Close()
 			return nil, &configError{fmt.Errorf("--control is only available on the sim board (this is %s)", s.board.Name)}
 		}
 		s.api = control.New(s.k, s.sim, log)
+		s.api.ToWindow = func(r image.Rectangle) image.Rectangle { return s.rot.Rect(r, logical) }
+		s.api.FromWindow = func(p image.Point) image.Point { return s.rot.FromPanel(p, logical) }
 	}
 	return s, nil
 }
@@ -105,27 +126,6 @@ func loadHall(path string) (*hall.Hall, error) {
 		return hall.Parse("sample hall ("+assets.SampleHall+")", src)
 	}
 	return hall.Load(path)
-}
-
-// devices builds the board's devices. Issue-2 scope: the simulated board.
-func (s *system) devices(f Flags, p escpos.Profile, face func(px float64) font.Face) (kiosk.Devices, error) {
-	b := s.board
-	if b.IDCard.Driver != "sim" || b.Printer.Driver != "sim" {
-		return kiosk.Devices{}, &configError{fmt.Errorf("board %s: drivers %s/%s are not available in this build", b.Name, b.IDCard.Driver, b.Printer.Driver)}
-	}
-	cards := idcardsim.New()
-	s.close = append(s.close, cards.Close)
-	printer, err := escpossim.New(filepath.Join(f.Data, "printer"), p, face)
-	if err != nil {
-		return kiosk.Devices{}, err
-	}
-	s.close = append(s.close, printer.Close)
-	lamps := map[string]kiosk.Lamp{}
-	for _, l := range b.Lamps {
-		lamps[l.Name] = gpiosim.NewLamp(l.Name, s.log)
-	}
-	s.sim = control.Sim{Cards: cards, Printer: printer, Buttons: s.pressButton}
-	return kiosk.Devices{Cards: cards, Printer: printer, Lamps: lamps, Buzzer: gpiosim.NewBuzzer(s.log)}, nil
 }
 
 func (s *system) pressButton(name string) error {
@@ -153,15 +153,16 @@ func (s *system) Run(ctx context.Context, f Flags) error {
 	if f.FirstFrame {
 		s.first.exit = cancel
 	}
+	panel := s.rot.Size(logical)
 	if f.Headless {
-		s.first.set(headless.New(screen().X, screen().Y))
+		s.first.set(rotate.New(headless.New(panel.X, panel.Y), s.rot, logical))
 		return s.k.Run(ctx)
 	}
-	w, err := window.Open(window.Options{Title: "onetrip — " + s.hall.Name.In("zh-CN"), Width: screen().X, Height: screen().Y, Fullscreen: f.Fullscreen, HideCursor: f.Fullscreen})
+	w, err := window.Open(window.Options{Title: "onetrip — " + s.hall.Name.In("zh-CN"), Width: panel.X, Height: panel.Y, Fullscreen: f.Fullscreen, HideCursor: f.Fullscreen})
 	if err != nil {
 		return &configError{fmt.Errorf("%w (to run without a window: onetrip run --headless)", err)}
 	}
-	s.first.set(w)
+	s.first.set(rotate.New(w, s.rot, logical))
 	done := make(chan error, 1)
 	go func() { done <- s.k.Run(ctx) }()
 	inputs := make(chan window.Input, 64)
@@ -193,13 +194,15 @@ func (s *system) forward(ctx context.Context, in <-chan window.Input) {
 				return
 			}
 			if k, ok := kinds[i.Kind]; ok {
-				s.k.Input(kiosk.Input{Kind: k, X: i.X, Y: i.Y, Key: i.Key})
+				p := s.rot.FromPanel(image.Pt(i.X, i.Y), logical)
+				s.k.Input(kiosk.Input{Kind: k, X: p.X, Y: p.Y, Key: i.Key})
 			}
 		}
 	}
 }
 
-func screen() image.Point { return image.Pt(1280, 800) }
+// logical is the size every screen is laid out in; the panel may show it rotated.
+var logical = screen.Size.Size()
 
 // Close releases devices and the store.
 func (s *system) Close() {

@@ -99,13 +99,14 @@ func TestFaultsAnswerAndStopPrinting(t *testing.T) {
 		name  string
 		set   func(e *escposemu.Emulator)
 		reply []byte // to DLE EOT 1–4
+		print bool
 	}{
-		{"ready", func(*escposemu.Emulator) {}, []byte{0x12, 0x12, 0x12, 0x12}},
-		{"paper out", func(e *escposemu.Emulator) { e.SetPaperOut(true) }, []byte{0x1a, 0x32, 0x12, 0x7e}},
-		{"offline", func(e *escposemu.Emulator) { e.SetOffline(true) }, []byte{0x1a, 0x12, 0x12, 0x12}},
-		{"cover open", func(e *escposemu.Emulator) { e.SetCoverOpen(true) }, []byte{0x1a, 0x16, 0x12, 0x12}},
-		{"no answer", func(e *escposemu.Emulator) { e.SetNoAnswer(true) }, nil},
-		{"garbage", func(e *escposemu.Emulator) { e.SetGarbage(true) }, []byte{0xff, 0xff, 0xff, 0xff}},
+		{"ready", func(*escposemu.Emulator) {}, []byte{0x12, 0x12, 0x12, 0x12}, true},
+		{"paper out", func(e *escposemu.Emulator) { e.SetPaperOut(true) }, []byte{0x1a, 0x32, 0x12, 0x7e}, false},
+		{"offline", func(e *escposemu.Emulator) { e.SetOffline(true) }, []byte{0x1a, 0x12, 0x12, 0x12}, false},
+		{"cover open", func(e *escposemu.Emulator) { e.SetCoverOpen(true) }, []byte{0x1a, 0x16, 0x12, 0x12}, false},
+		{"no answer", func(e *escposemu.Emulator) { e.SetNoAnswer(true) }, nil, true},
+		{"garbage", func(e *escposemu.Emulator) { e.SetGarbage(true) }, []byte{0xff, 0xff, 0xff, 0xff}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			job := cat(initialise, text, cut)
@@ -113,9 +114,8 @@ func TestFaultsAnswerAndStopPrinting(t *testing.T) {
 			if !bytes.Equal(answers, tc.reply) {
 				t.Errorf("answers % X, want % X", answers, tc.reply)
 			}
-			printing := tc.name == "ready" || tc.name == "no answer" || tc.name == "garbage"
-			if printed := len(jobs) == 1; printed != printing {
-				t.Errorf("printed %d jobs, want printing = %v", len(jobs), printing)
+			if printed := len(jobs) == 1; printed != tc.print {
+				t.Errorf("printed %d jobs, want printing = %v", len(jobs), tc.print)
 			}
 		})
 	}
@@ -149,4 +149,23 @@ func TestJobCutShortByTheLinkIsNotPrinted(t *testing.T) {
 	if jobs, _ := feed(t, cat(initialise, text, band), nil); len(jobs) != 0 {
 		t.Errorf("printed % X from a job that ended inside a command", jobs)
 	}
+}
+
+func FuzzEmulatorReadsAnyStream(f *testing.F) {
+	f.Add(cat(initialise, rasterWithEOT, qrWithEOT, cut, ask1))
+	f.Add(cat(ask4, initialise, text, []byte{0x1d, 'k', 2, '1', '2', 0}, []byte{0x1b, '*', 33, 1, 0, 1, 2, 3}, cut))
+	f.Add([]byte{0x1d, '8', 'L', 1, 0, 0, 0, 0x10, 0x10, 0x04, 0x02, 0x10})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		jobs, answers := feed(t, in, nil)
+		total := 0
+		for _, j := range jobs {
+			if len(j) == 0 {
+				t.Fatal("printed an empty job")
+			}
+			total += len(j)
+		}
+		if total > len(in) || len(answers)*3 > len(in) {
+			t.Fatalf("%d bytes in gave %d bytes of jobs and %d answers", len(in), total, len(answers))
+		}
+	})
 }

@@ -32,7 +32,7 @@ import (
 	"onetrip/hal/escpos"
 	"onetrip/hal/escpos/escposemu"
 	"onetrip/hal/escpos/escpossim"
-	"onetrip/hal/escpos/internal/ptypair"
+	"onetrip/hal/serial/serialtest"
 )
 
 func main() {
@@ -63,7 +63,7 @@ func run() error {
 	var faults *escposemu.Emulator
 	stop := make(chan error, 1)
 	if *usePTY {
-		pair, err := ptypair.Open()
+		pair, err := serialtest.Open()
 		if err != nil {
 			return err
 		}
@@ -171,4 +171,3 @@ func apply(e *escposemu.Emulator, line string) error {
 	cmd(e)
 	return nil
 }
-

@@ -1,10 +1,13 @@
-// Package ptypair opens raw pseudo-terminal pairs: the master plays a serial
-// printer, the slave's path is the port the driver opens.
-package ptypair
+// Package serialtest opens raw pseudo-terminal pairs for tests and emulators:
+// the master plays the device (a SAM module, a printer), the slave is the
+// serial port the driver under test opens.
+package serialtest
 
 import (
 	"fmt"
 	"os"
+	"testing"
+	"time"
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
@@ -90,4 +93,23 @@ func setRaw(fd int) error {
 	t.Cflag |= unix.CS8
 	t.Cc[unix.VMIN], t.Cc[unix.VTIME] = 1, 0
 	return unix.IoctlSetTermios(fd, unix.TCSETS, t)
+}
+
+// New opens a pair for a test and closes it when the test ends.
+func New(tb testing.TB) *Pair {
+	tb.Helper()
+	p, err := Open()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { p.Close() })
+	return p
+}
+
+// Port is the slave end used directly as a port with read timeouts.
+type Port struct{ *os.File }
+
+// SetReadTimeout makes reads give up after d.
+func (p Port) SetReadTimeout(d time.Duration) error {
+	return p.SetReadDeadline(time.Now().Add(d))
 }
