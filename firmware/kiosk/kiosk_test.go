@@ -79,7 +79,7 @@ func (s *syncBuilder) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 
-func newRig(t testing.TB, dir string) *rig {
+func newRig(t testing.TB, dir string, adjust ...func(*Options)) *rig {
 	t.Helper()
 	src, err := assets.FS.ReadFile(assets.SampleHall)
 	if err != nil {
@@ -119,12 +119,16 @@ func newRig(t testing.TB, dir string) *rig {
 	for n, l := range r.lamps {
 		lamps[n] = l
 	}
-	r.k = New(Options{
+	o := Options{
 		Flow: flow.NewConfig(h), Catalogs: cats, Store: store,
 		Devices:   Devices{Cards: r.cards, Printer: printer, Lamps: lamps, Buzzer: gpiosim.NewBuzzer(log)},
 		Presenter: r.frames, Tickets: NewTickets(h, cats, profile, face), Log: log,
 		KeyButton: func(k string) (string, bool) { return "help", k == "H" },
-	})
+	}
+	for _, a := range adjust {
+		a(&o)
+	}
+	r.k = New(o)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel, r.done = cancel, make(chan error, 1)
 	go func() { r.done <- r.k.Run(ctx) }()
@@ -344,6 +348,50 @@ func decodeJob(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return doc.Text()
+}
+
+// presenceOnly is a card sensor without a SAM (a PN532): it only says a card
+// is there.
+type presenceOnly struct{ ch chan idcard.Event }
+
+func (p presenceOnly) Events() <-chan idcard.Event { return p.ch }
+func (p presenceOnly) Close() error                { return nil }
+
+func TestPresenceOnlyReaderCountsAsIDBrought(t *testing.T) {
+	sensor := presenceOnly{ch: make(chan idcard.Event, 1)}
+	r := newRig(t, t.TempDir(), func(o *Options) {
+		o.Devices.Cards, o.Devices.CardsPresenceOnly = sensor, true
+	})
+	sensor.ch <- idcard.Event{Kind: idcard.Present}
+	s := r.waitFor("card", func(s flow.State) bool { return s.Holder != nil })
+	if s.Screen != flow.ID || s.Reading || s.Holder.Name != "" {
+		t.Fatalf("screen %s reading %v holder %+v", s.Screen, s.Reading, s.Holder)
+	}
+	r.tap("continue")
+	r.onScreen(flow.Matter)
+}
+
+// A touch on a blanked screen only wakes it.
+func TestFirstTouchOnBlankScreenOnlyWakes(t *testing.T) {
+	blank := true
+	r := newRig(t, t.TempDir(), func(o *Options) {
+		o.Wake = func(time.Time) bool { w := blank; blank = false; return w }
+	})
+	touch := func() flow.Screen {
+		var sc flow.Screen
+		r.k.Do(context.Background(), func() {
+			w, _ := r.k.Layout().Widget("start")
+			r.k.Touch(w.Rect.Min.Add(w.Rect.Size().Div(2)))
+			sc = r.k.State().Screen
+		})
+		return sc
+	}
+	if sc := touch(); sc != flow.Attract {
+		t.Fatalf("the waking touch went through: %s", sc)
+	}
+	if sc := touch(); sc != flow.ID {
+		t.Fatalf("the next touch did not: %s", sc)
+	}
 }
 
 func TestNothingPresentedWhileIdle(t *testing.T) {
