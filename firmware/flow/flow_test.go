@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"onetrip/assets"
 	"onetrip/firmware/hall"
 )
 
@@ -16,11 +15,7 @@ var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.Local)
 
 func config(t testing.TB) *Config {
 	t.Helper()
-	src, err := assets.FS.ReadFile(assets.SampleHall)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := hall.Parse("sample.toml", src)
+	h, err := hall.Sample()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"onetrip/assets"
 )
 
 // Text is a string in every language the hall speaks.
@@ -142,6 +144,16 @@ func Load(path string) (*Hall, error) {
 		return nil, fmt.Errorf("hall file: %w", err)
 	}
 	return Parse(path, src)
+}
+
+// Sample returns the sample hall compiled into the binary: the hall a new
+// kiosk or a simulated board runs with until it is given its own.
+func Sample() (*Hall, error) {
+	src, err := assets.FS.ReadFile(assets.SampleHall)
+	if err != nil {
+		return nil, err
+	}
+	return Parse("sample hall ("+assets.SampleHall+")", src)
 }
 
 // Parse validates src, naming the file as name in errors.

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"onetrip/assets"
 	"onetrip/firmware/flow"
 	"onetrip/firmware/hall"
 	"onetrip/firmware/ticket"
@@ -81,11 +80,7 @@ func (s *syncBuilder) Write(p []byte) (int, error) {
 
 func newRig(t testing.TB, dir string, adjust ...func(*Options)) *rig {
 	t.Helper()
-	src, err := assets.FS.ReadFile(assets.SampleHall)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := hall.Parse("sample.toml", src)
+	h, err := hall.Sample()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
-	"onetrip/assets"
 	"onetrip/firmware/flow"
 	"onetrip/firmware/hall"
 	"onetrip/ui/locale"
@@ -28,11 +27,7 @@ var t0 = time.Date(2026, 11, 25, 9, 41, 0, 0, time.UTC)
 
 func setup(t testing.TB) (*flow.Config, locale.Catalogs) {
 	t.Helper()
-	src, err := assets.FS.ReadFile(assets.SampleHall)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := hall.Parse("sample.toml", src)
+	h, err := hall.Sample()
 	if err != nil {
 		t.Fatal(err)
 	}

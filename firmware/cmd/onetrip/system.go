@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"onetrip/assets"
 	"onetrip/boards"
 	"onetrip/firmware/control"
 	"onetrip/firmware/flow"
@@ -119,11 +118,7 @@ func assemble(f Flags, log *slog.Logger) (*system, error) {
 
 func loadHall(path string) (*hall.Hall, error) {
 	if path == "" {
-		src, err := assets.FS.ReadFile(assets.SampleHall)
-		if err != nil {
-			return nil, err
-		}
-		return hall.Parse("sample hall ("+assets.SampleHall+")", src)
+		return hall.Sample()
 	}
 	return hall.Load(path)
 }
