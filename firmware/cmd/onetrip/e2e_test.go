@@ -490,3 +490,37 @@ func countTickets(t *testing.T, path string) []string {
 	}
 	return out
 }
+
+// TestRotatedPanelTouchesLandOnButtons runs a portrait-mounted panel (rotation
+// 90): /screen reports where the buttons are on the turned panel, and a touch
+// there reaches the button.
+func TestRotatedPanelTouchesLandOnButtons(t *testing.T) {
+	k := start(t, t.TempDir(), "--headless", "--rotation", "90")
+	s := k.onScreen("attract")
+	w, ok := widget(s, "start")
+	if !ok {
+		t.Fatal("no start button")
+	}
+	if w.W >= w.H {
+		t.Fatalf("start button %dx%d is not turned on a portrait panel", w.W, w.H)
+	}
+	if w.X+w.W > 800 || w.Y+w.H > 1280 {
+		t.Fatalf("start button %+v lies outside the 800×1280 panel", w)
+	}
+	k.post("/tap", map[string]string{"id": "start"})
+	// Any touch starts on attract, so the check is on the next screen.
+	noID, _ := widget(k.onScreen("id"), "no-id")
+	k.post("/tap", map[string]int{"x": noID.X + noID.W/2, "y": noID.Y + noID.H/2})
+	k.onScreen("matter")
+	var img image.Image
+	resp, err := http.Get(k.base + "/screenshot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err = png.Decode(resp.Body)
+	resp.Body.Close()
+	if err != nil || img.Bounds().Dx() != 1280 {
+		t.Fatalf("screenshot %v %v", img.Bounds(), err)
+	}
+	k.stop()
+}
