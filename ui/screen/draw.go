@@ -2,6 +2,7 @@ package screen
 
 import (
 	"image"
+	"slices"
 	"image/color"
 
 	"onetrip/ui/render"
@@ -29,8 +30,8 @@ var styleColor = map[Style]color.RGBA{Body: ink, Muted: muted, Accent: blue, War
 
 var panelColor = map[Style]color.RGBA{Body: panel, Muted: greyDark, Accent: blue, Good: green, Warn: warn}
 
-// Painter draws layouts; it keeps QR codes between frames because encoding
-// one costs more than drawing a whole screen.
+// Painter draws layouts; it keeps the QR codes of the screen on show between
+// frames because encoding one costs more than drawing a whole screen.
 type Painter struct {
 	font *render.Font
 	qr   map[qrKey]*image.RGBA
@@ -55,6 +56,12 @@ func (p *Painter) Draw(dst *image.RGBA, l *Layout, pressed string) {
 	for _, q := range l.QRs {
 		p.drawQR(dst, q)
 	}
+	// Keep only the codes on this screen: each is a few hundred KB.
+	for k := range p.qr {
+		if !slices.ContainsFunc(l.QRs, func(q QR) bool { return k == qrKey{q.Payload, q.Box.Size()} }) {
+			delete(p.qr, k)
+		}
+	}
 	for _, t := range l.Texts {
 		p.drawText(dst, t, styleColor[t.Style])
 	}
@@ -71,9 +78,6 @@ func (p *Painter) drawQR(dst *image.RGBA, q QR) {
 		render.FillRect(img, img.Bounds(), white)
 		if _, err := render.DrawQR(img, img.Bounds(), q.Payload); err != nil {
 			render.FillRect(img, img.Bounds(), grey)
-		}
-		if len(p.qr) > 16 {
-			clear(p.qr)
 		}
 		p.qr[k] = img
 	}
