@@ -39,7 +39,9 @@ func newBlock() block {
 	return b
 }
 
+// put returns a copy of b with s written at off, so shared fixtures stay intact.
 func (b block) put(off int, s string) block {
+	b = append(block(nil), b...)
 	for i, u := range utf16.Encode([]rune(s)) {
 		b[off+2*i], b[off+2*i+1] = byte(u), byte(u>>8)
 	}
