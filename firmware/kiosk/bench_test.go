@@ -12,6 +12,7 @@ import (
 
 	"onetrip/firmware/flow"
 	"onetrip/hal/escpos"
+	"onetrip/hal/gpio/gpiosim"
 	"onetrip/hal/idcard"
 	"onetrip/ui/headless"
 )
@@ -133,11 +134,14 @@ func sessions(b *testing.B, n int) int64 {
 	cp := capturePrinter{got: make(chan time.Time, 1)}
 	// A visit every three minutes, day after day: about 500 a day, as in a
 	// busy hall, so each day's queue stays as long as a real one. Logs go
-	// nowhere (the test rig would otherwise keep them all in memory).
+	// nowhere (the test rig keeps its log in memory, which would count).
 	clock := time.Date(2026, 1, 5, 8, 0, 0, 0, time.Local)
+	quiet := slog.New(slog.DiscardHandler)
 	r.k.Do(context.Background(), func() {
 		r.k.dev.Printer = cp
-		r.k.log = slog.New(slog.DiscardHandler)
+		r.k.log = quiet
+		r.k.dev.Buzzer = gpiosim.NewBuzzer(quiet)
+		r.k.dev.Lamps = map[string]Lamp{"status": gpiosim.NewLamp("status", quiet), "help": gpiosim.NewLamp("help", quiet)}
 		r.k.now = func() time.Time { return clock }
 	})
 	matters := []string{"matter:social-card", "matter:pension-cert"}
