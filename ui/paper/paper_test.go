@@ -11,25 +11,13 @@ import (
 	gzqr "github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/skip2/go-qrcode"
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/goregular"
-	"golang.org/x/image/font/opentype"
 
 	"onetrip/hal/escpos"
+	"onetrip/ui/render"
 )
 
-func goFace(t testing.TB) func(px float64) font.Face {
-	f, err := opentype.Parse(goregular.TTF)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return func(px float64) font.Face {
-		face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: px, DPI: 72, Hinting: font.HintingFull})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return face
-	}
-}
+// face is the kiosk's own embedded CJK font, as the kiosk passes it.
+func kioskFace() func(px float64) font.Face { return render.DefaultFont().XFace }
 
 func profile(t testing.TB, name string) escpos.Profile {
 	t.Helper()
@@ -71,7 +59,7 @@ func TestNativeTicketSaysWhereAndHowLong(t *testing.T) {
 	for _, name := range []string{"80mm", "58mm"} {
 		p := profile(t, name)
 		tk := sample()
-		job, err := Encode(tk, p, goFace(t))
+		job, err := Encode(tk, p, kioskFace())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +101,7 @@ func TestOrdinaryTicketHasNoGreenMark(t *testing.T) {
 	p := profile(t, "80mm")
 	tk := sample()
 	tk.Green = false
-	job, err := Encode(tk, p, goFace(t))
+	job, err := Encode(tk, p, kioskFace())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +120,7 @@ func TestQRTakesAboutFortyPercentOfThePaper(t *testing.T) {
 	for _, name := range []string{"80mm", "58mm"} {
 		p := profile(t, name)
 		tk := sample()
-		job, _ := Encode(tk, p, goFace(t))
+		job, _ := Encode(tk, p, kioskFace())
 		var module int
 		for _, it := range decode(t, job, p).Items {
 			if q, ok := it.(escpos.QR); ok {
@@ -176,7 +164,7 @@ func TestLongMatterWrapsOn58mmWithoutLosingCharacters(t *testing.T) {
 	} {
 		tk := sample()
 		tk.Matter = matter
-		job, err := Encode(tk, p, goFace(t))
+		job, err := Encode(tk, p, kioskFace())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,7 +202,7 @@ func TestTextCannotInjectCommands(t *testing.T) {
 	p := profile(t, "80mm")
 	tk := sample()
 	tk.Matter = "营业执照\x1b@办理\x1dV\x00变更"
-	job, err := Encode(tk, p, goFace(t))
+	job, err := Encode(tk, p, kioskFace())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +228,7 @@ func TestYenPrintsAsFullwidthYen(t *testing.T) {
 	p := profile(t, "80mm")
 	tk := sample()
 	tk.Footer = "工本费 ¥10"
-	job, err := Encode(tk, p, goFace(t))
+	job, err := Encode(tk, p, kioskFace())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +241,7 @@ func TestRasterTicketScans(t *testing.T) {
 	for _, name := range []string{"80mm-raster", "58mm-raster"} {
 		p := profile(t, name)
 		tk := sample()
-		job, err := Encode(tk, p, goFace(t))
+		job, err := Encode(tk, p, kioskFace())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -292,7 +280,7 @@ func scanQR(t *testing.T, img image.Image) string {
 }
 
 func BenchmarkEncodeNative(b *testing.B) {
-	p, face, tk := profile(b, "80mm"), goFace(b), sample()
+	p, face, tk := profile(b, "80mm"), kioskFace(), sample()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Encode(tk, p, face); err != nil {
@@ -302,7 +290,7 @@ func BenchmarkEncodeNative(b *testing.B) {
 }
 
 func BenchmarkEncodeRaster(b *testing.B) {
-	p, face, tk := profile(b, "80mm-raster"), goFace(b), sample()
+	p, face, tk := profile(b, "80mm-raster"), kioskFace(), sample()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Encode(tk, p, face); err != nil {
