@@ -7,6 +7,7 @@
 package hall
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/url"
@@ -66,19 +67,65 @@ type Matter struct {
 	AvgMinutes float64    `toml:"avg_minutes"`
 }
 
+// Window is one service counter of the hall and the matters it serves.
+type Window struct {
+	Number  int      `toml:"number"`
+	Matters []string `toml:"matters"`
+}
+
+// Serves reports whether the window serves matter.
+func (w Window) Serves(matter string) bool {
+	for _, m := range w.Matters {
+		if m == matter {
+			return true
+		}
+	}
+	return false
+}
+
+// Figures are the hall's own measures, against which the office page and
+// the report compare what happened.
+type Figures struct {
+	// SatisfactionTarget is the share of ratings that must be satisfied.
+	SatisfactionTarget float64 `toml:"satisfaction_target"`
+	// SatisfiedLevels is how many of the five 好差评 levels, from the top
+	// (非常满意), count as satisfied.
+	SatisfiedLevels int `toml:"satisfied_levels"`
+	// WindowBaseline is the average time at the window before the reform,
+	// and WindowGoal the change aimed for (-0.25: a quarter less).
+	WindowBaseline Duration `toml:"window_baseline"`
+	WindowGoal     float64  `toml:"window_goal"`
+}
+
 // Hall is a validated hall configuration.
 type Hall struct {
-	ID           string     `toml:"id"`
-	Name         Text       `toml:"name"`
-	CountersOpen int        `toml:"counters_open"`
-	ResetHour    int        `toml:"reset_hour"`
-	IdleTimeout  Duration   `toml:"idle_timeout"`
-	Languages    []string   `toml:"languages"`
-	QueueLink    string     `toml:"queue_link"`
-	Categories   []Category `toml:"category"`
-	Matters      []Matter   `toml:"matter"`
+	ID          string     `toml:"id"`
+	Name        Text       `toml:"name"`
+	ResetHour   int        `toml:"reset_hour"`
+	IdleTimeout Duration   `toml:"idle_timeout"`
+	Languages   []string   `toml:"languages"`
+	QueueLink   string     `toml:"queue_link"`
+	WaitWarning Duration   `toml:"wait_warning"`
+	Figures     Figures    `toml:"figures"`
+	Categories  []Category `toml:"category"`
+	Matters     []Matter   `toml:"matter"`
+	Windows     []Window   `toml:"window"`
+
+	// Version names the file's content (the first 12 hex digits of its
+	// SHA-256): terminals say which version they run.
+	Version string `toml:"-"`
 
 	byID map[string]int
+}
+
+// Window returns the window with number n.
+func (h *Hall) Window(n int) (Window, bool) {
+	for _, w := range h.Windows {
+		if w.Number == n {
+			return w, true
+		}
+	}
+	return Window{}, false
 }
 
 // Duration is a time.Duration written as "60s" or "2m" in the file.
@@ -117,10 +164,16 @@ func (h *Hall) MattersIn(category string) []Matter {
 	return out
 }
 
-// Link fills a deep-link template.
+// Link fills a deep-link template. {token} is the ticket's unguessable key
+// for the phone page; {ticket} its number.
 func Link(template, hall, matter, ticket string) string {
+	return LinkToken(template, hall, matter, ticket, "")
+}
+
+// LinkToken fills a template that may also name the ticket's token.
+func LinkToken(template, hall, matter, ticket, token string) string {
 	return strings.NewReplacer("{hall}", url.QueryEscape(hall), "{matter}", url.QueryEscape(matter),
-		"{ticket}", url.QueryEscape(ticket)).Replace(template)
+		"{ticket}", url.QueryEscape(ticket), "{token}", url.QueryEscape(token)).Replace(template)
 }
 
 // Error is a problem in a hall file, with the line it was found on.
@@ -158,7 +211,12 @@ func Sample() (*Hall, error) {
 
 // Parse validates src, naming the file as name in errors.
 func Parse(name string, src []byte) (*Hall, error) {
-	h := &Hall{IdleTimeout: Duration{DefaultIdleTimeout}, CountersOpen: 1}
+	h := &Hall{
+		IdleTimeout: Duration{DefaultIdleTimeout},
+		WaitWarning: Duration{30 * time.Minute},
+		Figures:     Figures{SatisfactionTarget: 0.96, SatisfiedLevels: 3, WindowGoal: -0.25},
+		Version:     fmt.Sprintf("%x", sha256.Sum256(src))[:12],
+	}
 	md, err := toml.Decode(string(src), h)
 	lines := indexLines(src)
 	if err != nil {
@@ -205,9 +263,6 @@ func (v *validator) hall(h *Hall) {
 		v.fail(top("id"), "id: missing or not lower-case letters, digits and '-' (got %q)", h.ID)
 	}
 	v.text(h.Name, top("name"), "name")
-	if h.CountersOpen < 1 {
-		v.fail(top("counters_open"), "counters_open must be at least 1 (got %d)", h.CountersOpen)
-	}
 	if h.ResetHour < 0 || h.ResetHour > 23 {
 		v.fail(top("reset_hour"), "reset_hour must be 0-23 (got %d)", h.ResetHour)
 	}
@@ -222,7 +277,12 @@ func (v *validator) hall(h *Hall) {
 			v.fail(top("languages"), "languages: %q has no catalog (have zh-CN, en)", l)
 		}
 	}
-	v.template(h.QueueLink, top("queue_link"), "queue_link", true)
+	// Without its own queue_link the hall's controller fills in its phone page.
+	v.template(h.QueueLink, top("queue_link"), "queue_link", false)
+	if h.WaitWarning.Duration < time.Minute || h.WaitWarning.Duration > 8*time.Hour {
+		v.fail(top("wait_warning"), "wait_warning must be between 1m and 8h (got %s)", h.WaitWarning.Duration)
+	}
+	v.figures(h.Figures)
 	cats := map[string]bool{}
 	for i, c := range h.Categories {
 		line := v.lines.find("category", i, "id")
@@ -286,6 +346,61 @@ func (v *validator) hall(h *Hall) {
 			}
 		}
 	}
+	v.windows(h)
+}
+
+func (v *validator) figures(f Figures) {
+	at := func(key string) int { return v.lines.find("figures", 0, key) }
+	if f.SatisfactionTarget <= 0 || f.SatisfactionTarget > 1 {
+		v.fail(at("satisfaction_target"), "figures: satisfaction_target must be a share between 0 and 1, like 0.96 (got %g)", f.SatisfactionTarget)
+	}
+	if f.SatisfiedLevels < 1 || f.SatisfiedLevels > 4 {
+		v.fail(at("satisfied_levels"), "figures: satisfied_levels must be 1-4 of the five levels, counted from 非常满意 (got %d)", f.SatisfiedLevels)
+	}
+	if f.WindowBaseline.Duration < 0 || f.WindowBaseline.Duration > 8*time.Hour {
+		v.fail(at("window_baseline"), "figures: window_baseline must be between 0 and 8h (got %s)", f.WindowBaseline.Duration)
+	}
+	if f.WindowGoal <= -1 || f.WindowGoal >= 1 {
+		v.fail(at("window_goal"), "figures: window_goal must be a change between -1 and 1, like -0.25 (got %g)", f.WindowGoal)
+	}
+}
+
+// windows checks the counters: numbered once each, serving matters of this
+// hall, and every matter handled here served by at least one window.
+func (v *validator) windows(h *Hall) {
+	seen := map[int]bool{}
+	served := map[string]bool{}
+	for i, w := range h.Windows {
+		at := func(key string) int { return v.lines.find("window", i, key) }
+		if w.Number < 1 || w.Number > 999 {
+			v.fail(at("number"), "window %d: number must be 1-999 (got %d)", i+1, w.Number)
+		}
+		if seen[w.Number] {
+			v.fail(at("number"), "window %d is listed twice", w.Number)
+		}
+		seen[w.Number] = true
+		if len(w.Matters) == 0 {
+			v.fail(at("matters"), "window %d: serves no matters", w.Number)
+		}
+		for _, id := range w.Matters {
+			m, ok := h.Matter(id)
+			switch {
+			case !ok:
+				v.fail(at("matters"), "window %d: matter %q is not defined by a [[matter]]", w.Number, id)
+			case !m.Here:
+				v.fail(at("matters"), "window %d: matter %q is not handled in this hall (here = false)", w.Number, id)
+			}
+			served[id] = true
+		}
+	}
+	if len(h.Windows) == 0 {
+		return // a standalone kiosk's hall needs no windows
+	}
+	for i, m := range h.Matters {
+		if m.Here && !served[m.ID] {
+			v.fail(v.lines.find("matter", i, "id"), "matter %q: no [[window]] serves it", m.ID)
+		}
+	}
 }
 
 // defined reports whether key was written in the i-th [[table]].
@@ -311,8 +426,8 @@ func (v *validator) template(t string, line int, what string, required bool) {
 		return
 	}
 	for _, ph := range placeholderExpr.FindAllString(t, -1) {
-		if ph != "{hall}" && ph != "{matter}" && ph != "{ticket}" {
-			v.fail(line, "%s: bad template %q: unknown placeholder %s (use {hall}, {matter}, {ticket})", what, t, ph)
+		if ph != "{hall}" && ph != "{matter}" && ph != "{ticket}" && ph != "{token}" {
+			v.fail(line, "%s: bad template %q: unknown placeholder %s (use {hall}, {matter}, {ticket}, {token})", what, t, ph)
 			return
 		}
 	}

@@ -67,7 +67,7 @@ func TestBrokenFilesNameLineAndProblem(t *testing.T) {
 		name, old, new, want string
 		line                 int
 	}{
-		{"syntax", `counters_open = 12`, `counters_open = = 12`, "expected", lineOf(`counters_open = 12`)},
+		{"syntax", `reset_hour = 6`, `reset_hour = = 6`, "expected", lineOf(`reset_hour = 6`)},
 		{"unknown key", `reset_hour = 6`, "reset_hour = 6\ncolour = \"blue\"", `unknown key "colour"`, lineOf(`reset_hour = 6`) + 1},
 		{"unknown key in matter", `prefix = "C"`, "prefix = \"C\"\nwindow = 7", `unknown key "matter.window"`, lineOf(`prefix = "C"`) + 1},
 		{"duplicate prefix", `prefix = "B"`, `prefix = "A"`, `duplicate prefix "A"`, lineOf(`prefix = "B"`)},
@@ -75,10 +75,15 @@ func TestBrokenFilesNameLineAndProblem(t *testing.T) {
 		{"bad template", `https://zwfw.example.gov.cn/app/matter/{matter}?hall={hall}"
 avg_minutes = 6`, `https://zwfw.example.gov.cn/app/{mater}"
 avg_minutes = 6`, "unknown placeholder {mater}", lineOf(`deep_link`)},
-		{"unbalanced template", `queue_link = "https://zwfw.example.gov.cn/queue?hall={hall}&ticket={ticket}"`, `queue_link = "https://x.example/{hall"`, "unbalanced", lineOf(`queue_link`)},
+		{"unbalanced template", `queue_link = "https://zwfw.example.gov.cn/queue?hall={hall}&ticket={ticket}&t={token}"`, `queue_link = "https://x.example/{hall"`, "unbalanced", lineOf(`queue_link`)},
 		{"unknown category", `category = "business"`, `category = "busines"`, `category "busines" is not defined`, lineOf(`category = "business"`)},
 		{"missing here", "here = true\nonline = true\ndeep_link = \"https://zwfw.example.gov.cn/app/matter/{matter}?hall={hall}\"\navg_minutes = 6", "online = true\ndeep_link = \"https://zwfw.example.gov.cn/app/matter/{matter}?hall={hall}\"\navg_minutes = 6", `missing field "here"`, lineOf(`id = "social-card"`)},
 		{"bad idle", `idle_timeout = "60s"`, `idle_timeout = "soon"`, `"soon" is not a duration`, lineOf(`idle_timeout`)},
+		{"window serves unknown matter", "number = 7\nmatters = [\"pension-cert\"]", "number = 7\nmatters = [\"pension\"]", `window 7: matter "pension" is not defined`, lineOf("number = 7\n") + 1},
+		{"window serves matter handled elsewhere", "number = 7\nmatters = [\"pension-cert\"]", "number = 7\nmatters = [\"passport\"]", `window 7: matter "passport" is not handled in this hall`, lineOf("number = 7\n") + 1},
+		{"matter served nowhere", "number = 41\nmatters = [\"property-cert-query\"]", "number = 41\nmatters = [\"property-register\"]", `matter "property-cert-query": no [[window]] serves it`, lineOf(`id = "property-cert-query"`)},
+		{"window twice", "number = 41\n", "number = 40\n", `window 40 is listed twice`, lineOf("number = 41\n")},
+		{"satisfied levels", `satisfied_levels = 3`, `satisfied_levels = 5`, `satisfied_levels must be 1-4`, lineOf(`satisfied_levels = 3`)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

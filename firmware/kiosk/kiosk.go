@@ -381,7 +381,7 @@ func (k *Kiosk) issue(f flow.IssueTicket) flow.Event {
 	defer cancel()
 	t, err := k.store.Issue(ctx, ticket.Request{
 		Matter: m.ID, Prefix: m.Prefix, Green: f.Green, Lang: f.Lang, Now: k.now(),
-		ResetHour: k.cfg.Hall.ResetHour, AvgMinutes: m.AvgMinutes, Counters: k.cfg.Hall.CountersOpen,
+		ResetHour: k.cfg.Hall.ResetHour, AvgMinutes: m.AvgMinutes, Counters: 1,
 	})
 	if err != nil {
 		k.log.Error("ticket not issued", "matter", m.ID, "err", err)

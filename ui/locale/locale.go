@@ -33,7 +33,10 @@ var placeholder = regexp.MustCompile(`\{[a-z_]+\}`)
 // Load reads and cross-checks every embedded catalog.
 func Load() (Catalogs, error) { return LoadFS(assets.FS, "locale") }
 
-// LoadFS reads every *.toml in dir of fsys; the file name is the language tag.
+// LoadFS reads every *.toml in dir of fsys. A file is named for its language
+// ("zh-CN.toml") or for a part and its language ("counter.zh-CN.toml"), so
+// each terminal role keeps its text in files of its own; the parts of one
+// language are merged and may not define a key twice.
 func LoadFS(fsys fs.FS, dir string) (Catalogs, error) {
 	files, err := fs.Glob(fsys, path.Join(dir, "*.toml"))
 	if err != nil || len(files) == 0 {
@@ -49,13 +52,21 @@ func LoadFS(fsys fs.FS, dir string) (Catalogs, error) {
 		if _, err := toml.Decode(string(src), &raw); err != nil {
 			return nil, fmt.Errorf("locale %s: %w", f, err)
 		}
-		c := &Catalog{Lang: strings.TrimSuffix(path.Base(f), ".toml"), text: map[string]string{}}
+		name := strings.TrimSuffix(path.Base(f), ".toml")
+		lang := name[strings.LastIndex(name, ".")+1:]
+		c := cats[lang]
+		if c == nil {
+			c = &Catalog{Lang: lang, text: map[string]string{}}
+			cats[lang] = c
+		}
 		for sec, kv := range raw {
 			for k, v := range kv {
+				if _, dup := c.text[sec+"."+k]; dup {
+					return nil, fmt.Errorf("locale %s: %q is defined in another %s file too", f, sec+"."+k, lang)
+				}
 				c.text[sec+"."+k] = v
 			}
 		}
-		cats[c.Lang] = c
 	}
 	if cats[Default] == nil {
 		return nil, fmt.Errorf("locale: no %s catalog in %s", Default, dir)

@@ -47,3 +47,23 @@ func TestCatalogMismatchIsNamed(t *testing.T) {
 		})
 	}
 }
+
+func TestRolePartsMergeIntoTheirLanguage(t *testing.T) {
+	fsys := fstest.MapFS{
+		"locale/zh-CN.toml":         {Data: []byte("[a]\nx = \"甲\"\n")},
+		"locale/en.toml":            {Data: []byte("[a]\nx = \"a\"\n")},
+		"locale/counter.zh-CN.toml": {Data: []byte("[counter]\ncall = \"叫号\"\n")},
+		"locale/counter.en.toml":    {Data: []byte("[counter]\ncall = \"Call\"\n")},
+	}
+	cs, err := LoadFS(fsys, "locale")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cs.Get("en").T("counter.call"); got != "Call" {
+		t.Fatalf("en counter.call = %q", got)
+	}
+	fsys["locale/other.en.toml"] = &fstest.MapFile{Data: []byte("[counter]\ncall = \"Next\"\n")}
+	if _, err := LoadFS(fsys, "locale"); err == nil || !strings.Contains(err.Error(), `"counter.call" is defined in another en file`) {
+		t.Fatalf("a key defined twice: err = %v", err)
+	}
+}
