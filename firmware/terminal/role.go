@@ -58,6 +58,10 @@ type Result struct {
 // Role is one kind of terminal. Its methods are called on the runner's
 // goroutine only, so it needs no locks; it must not do I/O.
 type Role interface {
+	// Start is called once the view has caught up with the bus (a counter
+	// signs in to its window); Stop when the terminal shuts down.
+	Start(s Snapshot) []Effect
+	Stop(s Snapshot) []Effect
 	// Lang is the language the screen speaks now.
 	Lang() string
 	// Build lays out the screen.
