@@ -499,3 +499,27 @@ func (v *View) Leases() []Event { return slices.Clone(v.leases) }
 
 // OfflinePeriods returns the periods kiosks reported issuing without the bus.
 func (v *View) OfflinePeriods() []Event { return slices.Clone(v.offline) }
+
+// ServiceDay is the day a ticket issued at now belongs to: before the reset
+// hour it is still the previous day.
+func ServiceDay(now time.Time, resetHour int) string {
+	return now.Add(-time.Duration(resetHour) * time.Hour).Format(time.DateOnly)
+}
+
+// DayStart is when the service day of now began.
+func DayStart(now time.Time, resetHour int) time.Time {
+	d := now.Add(-time.Duration(resetHour) * time.Hour)
+	y, m, day := d.Date()
+	return time.Date(y, m, day, resetHour, 0, 0, 0, now.Location())
+}
+
+// SetHall switches the view to a new version of the hall configuration;
+// matters it did not know start from their configured average.
+func (v *View) SetHall(h *hall.Hall) {
+	v.hall = h
+	for _, m := range h.Matters {
+		if _, ok := v.handling[m.ID]; !ok {
+			v.handling[m.ID] = m.AvgMinutes
+		}
+	}
+}
