@@ -7,8 +7,9 @@ PKG     := ./firmware/cmd/onetrip
 # cgo needs these to build the GLFW window; Mesa draws it.
 BUILD_DEBS := gcc pkg-config libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev \
               libxi-dev libxxf86vm-dev libgl-dev libgl1-mesa-dri
-# The window tests run against a real X server and click with xdotool.
-TEST_DEBS  := xvfb xauth xdotool x11-utils x11-apps
+# The window tests run against a real X server and click with xdotool; the
+# phone page is tested in headless Chromium.
+TEST_DEBS  := xvfb xauth xdotool x11-utils x11-apps chromium
 
 .PHONY: all build run test bench deps test-deps clean screenshot
 

@@ -45,7 +45,7 @@ func startHall(t *testing.T) *hallBus {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	keys, err := embedded.LoadKeys(filepath.Join(dir, "creds"), append(bus.Roles, bus.WindowRoles(h)...))
+	keys, err := embedded.LoadKeys(filepath.Join(dir, "creds"), h.ID, append(bus.Roles, bus.WindowRoles(h)...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestRolesAreHeldToTheirPermissions(t *testing.T) {
 
 func TestWrongCredentialsFailAtOnce(t *testing.T) {
 	hb := startHall(t)
-	other, err := embedded.LoadKeys(t.TempDir(), []string{"kiosk"})
+	other, err := embedded.LoadKeys(t.TempDir(), hb.h.ID, []string{"kiosk"})
 	if err != nil {
 		t.Fatal(err)
 	}

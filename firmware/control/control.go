@@ -17,11 +17,21 @@ import (
 	"net/http"
 	"time"
 
-	"onetrip/firmware/kiosk"
 	"onetrip/hal/escpos/escpossim"
 	"onetrip/hal/idcard"
 	"onetrip/hal/idcard/idcardsim"
+	"onetrip/ui/screen"
 )
+
+// Terminal is what the API drives: the kiosk or another hall terminal. Its
+// accessors are called inside Do, on the terminal's own goroutine.
+type Terminal interface {
+	Do(ctx context.Context, f func()) error
+	Layout() *screen.Layout
+	Lang() string
+	Frame() *image.RGBA
+	Touch(p image.Point)
+}
 
 // Sim is the simulated hardware the API may drive; nil members answer 409.
 type Sim struct {
@@ -32,7 +42,7 @@ type Sim struct {
 
 // API serves the control endpoints.
 type API struct {
-	k   *kiosk.Kiosk
+	k   Terminal
 	sim Sim
 	log *slog.Logger
 	// ToWindow maps framebuffer pixels to window pixels (rotation); nil = same.
@@ -41,8 +51,8 @@ type API struct {
 	FromWindow func(image.Point) image.Point
 }
 
-// New returns the API for kiosk k.
-func New(k *kiosk.Kiosk, sim Sim, log *slog.Logger) *API {
+// New returns the API for terminal k.
+func New(k Terminal, sim Sim, log *slog.Logger) *API {
 	return &API{k: k, sim: sim, log: log}
 }
 
@@ -103,11 +113,21 @@ type WidgetJSON struct {
 	Enabled bool   `json:"enabled"`
 }
 
+// TextJSON is a static text on screen, in window pixels: what a person reads.
+type TextJSON struct {
+	Text string `json:"text"`
+	X    int    `json:"x"`
+	Y    int    `json:"y"`
+	W    int    `json:"w"`
+	H    int    `json:"h"`
+}
+
 // ScreenJSON is the answer of GET /screen.
 type ScreenJSON struct {
 	Screen  string       `json:"screen"`
 	Lang    string       `json:"lang"`
 	Widgets []WidgetJSON `json:"widgets"`
+	Texts   []TextJSON   `json:"texts"`
 }
 
 func (a *API) toWindow(r image.Rectangle) image.Rectangle {
@@ -121,10 +141,14 @@ func (a *API) screen(w http.ResponseWriter, r *http.Request) {
 	var out ScreenJSON
 	err := a.k.Do(r.Context(), func() {
 		l := a.k.Layout()
-		out.Screen, out.Lang = string(l.Screen), a.k.State().Lang
+		out.Screen, out.Lang = string(l.Screen), a.k.Lang()
 		for _, wd := range l.Widgets {
 			wr := a.toWindow(wd.Rect)
 			out.Widgets = append(out.Widgets, WidgetJSON{wd.ID, wd.Label, wr.Min.X, wr.Min.Y, wr.Dx(), wr.Dy(), wd.Enabled})
+		}
+		for _, t := range l.Texts {
+			tr := a.toWindow(t.Box)
+			out.Texts = append(out.Texts, TextJSON{t.S, tr.Min.X, tr.Min.Y, tr.Dx(), tr.Dy()})
 		}
 	})
 	if err != nil {

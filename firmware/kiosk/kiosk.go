@@ -181,6 +181,9 @@ func (k *Kiosk) Do(ctx context.Context, f func()) error {
 // Layout returns the layout on screen (call inside Do).
 func (k *Kiosk) Layout() *screen.Layout { return k.layout }
 
+// Lang is the language on screen (call inside Do).
+func (k *Kiosk) Lang() string { return k.state.Lang }
+
 // State returns the flow state (call inside Do).
 func (k *Kiosk) State() flow.State { return k.state }
 

@@ -30,7 +30,7 @@ const ControllerRole = "controller"
 // missing (at the first start, or for a window added to the hall). A file
 // that is there but unreadable stops start-up: silently replacing it would
 // lock out every terminal that holds the old one.
-func LoadKeys(dir string, roles []string) (*Keys, error) {
+func LoadKeys(dir, hallID string, roles []string) (*Keys, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("credentials directory: %w", err)
 	}
@@ -39,7 +39,7 @@ func LoadKeys(dir string, roles []string) (*Keys, error) {
 		path := filepath.Join(dir, role+".creds")
 		pub, err := readSeed(path)
 		if errors.Is(err, fs.ErrNotExist) {
-			pub, err = writeSeed(path, role)
+			pub, err = writeSeed(path, hallID, role)
 		}
 		if err != nil {
 			return nil, err
@@ -70,7 +70,11 @@ func readSeed(path string) (string, error) {
 	return kp.PublicKey()
 }
 
-func writeSeed(path, role string) (string, error) {
+// HallLine starts the line of a credentials file that names its hall: a
+// terminal holding only the file learns the hall's subject prefix from it.
+const HallLine = "# hall:"
+
+func writeSeed(path, hallID, role string) (string, error) {
 	kp, err := nkeys.CreateUser()
 	if err != nil {
 		return "", err
@@ -87,10 +91,11 @@ func writeSeed(path, role string) (string, error) {
 	text := fmt.Sprintf(`# onetrip hall bus credentials for role %q.
 # Give this file only to the terminals of that role (onetrip run --creds FILE).
 # Anyone holding it can do what the role may do on the hall bus.
+%s %s
 -----BEGIN USER NKEY SEED-----
 %s
 ------END USER NKEY SEED------
-`, role, seed)
+`, role, HallLine, hallID, seed)
 	if err := writeNew(path, text); err != nil {
 		return "", err
 	}

@@ -1,9 +1,13 @@
-// Command onetrip is the firmware of a self-service ticket kiosk.
+// Command onetrip is the firmware of the terminals of a service hall.
 //
-//	onetrip run [--board sim] [--hall FILE] [--data DIR] [--headless] [--control 127.0.0.1:PORT]
+//	onetrip run [--role kiosk|guide|counter|display] [--bus nats://HOST:PORT --creds FILE --terminal ID]
+//	            [--window N] [--board sim] [--hall FILE] [--data DIR] [--headless] [--control 127.0.0.1:PORT]
+//	onetrip hall --hall FILE --data DIR --listen 127.0.0.1:4222 [--web 127.0.0.1:8080]
+//	onetrip report --bus URL --creds FILE [--json] [--from DATE --to DATE]
 //
-// With no flags it opens the kiosk window on the simulated board with the
-// sample hall, keeping its tickets under the user's state directory.
+// With no flags "run" opens the standalone kiosk window on the simulated
+// board with the sample hall, keeping its tickets under the user's state
+// directory.
 package main
 
 import (
@@ -41,6 +45,10 @@ func main() {
 	switch os.Args[1] {
 	case "run":
 		os.Exit(run(os.Args[2:]))
+	case "hall":
+		os.Exit(hallCommand(os.Args[2:]))
+	case "report":
+		os.Exit(reportCommand(os.Args[2:]))
 	default:
 		fmt.Fprintf(os.Stderr, "onetrip: unknown command %q\n", os.Args[1])
 		usage(os.Stderr)
@@ -52,7 +60,10 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `onetrip — firmware of the self-service ticket kiosk
 
 usage:
-  onetrip run [flags]    run the kiosk (see "onetrip run -h")
+  onetrip run [flags]      run a terminal: the kiosk, a guide desk, a counter, the call display
+                           (see "onetrip run -h")
+  onetrip hall [flags]     run the hall controller: the hall bus, phone and office pages
+  onetrip report [flags]   print the hall's figures (satisfaction, waits, window time)
 `)
 }
 
@@ -68,6 +79,14 @@ type Flags struct {
 	IDCard     string
 	Printer    string
 	Rotation   int
+
+	Role     string
+	Bus      string
+	Creds    string
+	Terminal string
+	Window   int
+	Lang     string
+	TLS      tlsFlags
 }
 
 func parseFlags(args []string) (Flags, error) {
@@ -83,11 +102,21 @@ func parseFlags(args []string) (Flags, error) {
 	fs.BoolVar(&f.Fullscreen, "fullscreen", false, "open the window full screen")
 	fs.StringVar(&f.Control, "control", "", "serve the control API on this loopback address (sim board only), e.g. 127.0.0.1:8765")
 	fs.BoolVar(&f.FirstFrame, "exit-after-first-frame", false, "exit once the first frame is presented (start-up benchmark)")
+	fs.StringVar(&f.Role, "role", "kiosk", "terminal role: kiosk, guide, counter or display")
+	fs.StringVar(&f.Bus, "bus", "", "the hall bus: nats://HOST:PORT, several comma-separated (without it a kiosk stands alone)")
+	fs.StringVar(&f.Creds, "creds", "", "credentials file for the hall bus (from the controller's creds/ directory)")
+	fs.StringVar(&f.Terminal, "terminal", "", "this terminal's id on the hall bus, e.g. kiosk-1 (default: role and host name)")
+	fs.IntVar(&f.Window, "window", 0, "counter: the window number to sign in to")
+	fs.StringVar(&f.Lang, "lang", "", "guide, counter, display: the screen's language (default: the hall's first)")
+	f.TLS.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := f.checkRole(); err != nil {
+		return f, err
 	}
 	if f.Data == "" {
 		dir, err := stateDir()
@@ -130,8 +159,11 @@ func run(args []string) int {
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if f.Role != "kiosk" {
+		return runTerminal(ctx, f, log)
+	}
 
-	sys, err := assemble(f, log)
+	sys, err := assemble(ctx, f, log)
 	if err != nil {
 		var ce *configError
 		if errors.As(err, &ce) {

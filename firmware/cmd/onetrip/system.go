@@ -43,7 +43,7 @@ type system struct {
 
 // assemble loads and checks everything before anything is shown: a broken
 // hall file or board stops start-up with one line saying where.
-func assemble(f Flags, log *slog.Logger) (*system, error) {
+func assemble(ctx context.Context, f Flags, log *slog.Logger) (*system, error) {
 	s := &system{log: log}
 	name, err := boards.ResolveName(f.Board, runtime.GOARCH, func() (string, error) {
 		return boards.DetectHost("/", readHAT("/"))

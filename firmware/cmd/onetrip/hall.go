@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"onetrip/firmware/bus"
+	"onetrip/firmware/bus/embedded"
+	"onetrip/firmware/controller"
+	"onetrip/firmware/hall"
+	"onetrip/firmware/report"
+)
+
+// tlsFlags are the TLS settings for joining a cluster that asks for them.
+type tlsFlags struct{ CA, Cert, Key string }
+
+func (t *tlsFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&t.CA, "tls-ca", "", "hall bus TLS: the servers' CA bundle")
+	fs.StringVar(&t.Cert, "tls-cert", "", "hall bus TLS: this terminal's certificate")
+	fs.StringVar(&t.Key, "tls-key", "", "hall bus TLS: this terminal's key")
+}
+
+func (f *Flags) checkRole() error {
+	switch f.Role {
+	case "kiosk", "guide", "counter", "display":
+	default:
+		return fmt.Errorf("--role %q: must be kiosk, guide, counter or display", f.Role)
+	}
+	if f.Role != "kiosk" && f.Bus == "" {
+		return fmt.Errorf("--role %s needs the hall bus: --bus nats://HOST:PORT --creds FILE", f.Role)
+	}
+	if f.Role == "counter" && f.Window < 1 {
+		return errors.New("--role counter needs --window N, the window to sign in to")
+	}
+	if f.Bus != "" && f.Creds == "" {
+		return errors.New("--bus needs --creds FILE (the controller writes one per role into its creds/ directory)")
+	}
+	if f.Terminal == "" {
+		host, _ := os.Hostname()
+		f.Terminal = f.Role + "-" + strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+				return r
+			}
+			return '-'
+		}, host)
+		if f.Role == "counter" {
+			f.Terminal = fmt.Sprintf("counter-%d", f.Window)
+		}
+	}
+	return nil
+}
+
+func (f Flags) busConfig(hallID string) bus.Config {
+	return bus.Config{
+		URLs: strings.Split(f.Bus, ","), Creds: f.Creds, Hall: hallID, Terminal: f.Terminal,
+		CA: f.TLS.CA, Cert: f.TLS.Cert, Key: f.TLS.Key,
+	}
+}
+
+// hallCommand runs the hall controller.
+func hallCommand(args []string) int {
+	fs := flag.NewFlagSet("onetrip hall", flag.ContinueOnError)
+	fs.SetOutput(os.Stdout)
+	var o controller.Options
+	var busURLs, routes string
+	var tf tlsFlags
+	fs.StringVar(&o.HallFile, "hall", "", "the hall file (required)")
+	fs.StringVar(&o.Data, "data", "", "data directory: the bus's streams and the role credentials (required)")
+	fs.StringVar(&o.Listen, "listen", "127.0.0.1:4222", "address of the embedded hall bus for the terminals")
+	fs.StringVar(&busURLs, "bus", "", "join this NATS cluster instead of running a server (comma-separated URLs)")
+	fs.StringVar(&o.Creds, "creds", "", "credentials on that cluster")
+	fs.StringVar(&o.Web, "web", "", "serve the phone page and the office page on this address, e.g. 0.0.0.0:8080")
+	fs.StringVar(&o.PublicURL, "public-url", "", "how phones reach --web (fills the hall's queue_link when it has none), e.g. http://10.0.0.2:8080")
+	fs.StringVar(&o.Server.Name, "server-name", "", "this server's name (each node of a cluster needs its own)")
+	fs.StringVar(&o.Server.Cluster, "cluster", "", "cluster route address of this node, e.g. 127.0.0.1:6222")
+	fs.StringVar(&routes, "routes", "", "the other nodes' routes, comma-separated nats://HOST:PORT")
+	fs.StringVar(&o.Server.ClusterName, "cluster-name", "onetrip", "the cluster's name")
+	fs.IntVar(&o.Replicas, "replicas", 1, "copies of each stream (3 in a three-node cluster)")
+	tf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return exitConfig
+	}
+	switch {
+	case o.HallFile == "":
+		fmt.Fprintln(os.Stderr, "onetrip hall: --hall FILE is required")
+		return exitConfig
+	case o.Data == "":
+		fmt.Fprintln(os.Stderr, "onetrip hall: --data DIR is required")
+		return exitConfig
+	}
+	if busURLs != "" {
+		o.Bus = strings.Split(busURLs, ",")
+	}
+	if routes != "" {
+		o.Server.Routes = strings.Split(routes, ",")
+	}
+	if o.PublicURL == "" && o.Web != "" {
+		o.PublicURL = "http://" + o.Web
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	o.Log = log
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	c, err := controller.Start(ctx, o)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "onetrip hall: %v\n", err)
+		var ce *controller.ConfigError
+		var he *hall.Error
+		if errors.As(err, &ce) || errors.As(err, &he) {
+			return exitConfig
+		}
+		return 1
+	}
+	defer c.Close()
+	log.Info("role credentials", "dir", filepath.Join(o.Data, "creds"), "roles", strings.Join(append(bus.Roles, "counter-N"), ","))
+	if err := c.Run(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "onetrip hall: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// reportCommand prints the hall's figures, read from the bus.
+func reportCommand(args []string) int {
+	fs := flag.NewFlagSet("onetrip report", flag.ContinueOnError)
+	fs.SetOutput(os.Stdout)
+	var f Flags
+	var asJSON bool
+	var from, to string
+	fs.StringVar(&f.Bus, "bus", "", "the hall bus, nats://HOST:PORT (required)")
+	fs.StringVar(&f.Creds, "creds", "", "the report credentials (creds/report.creds of the controller; required)")
+	fs.BoolVar(&asJSON, "json", false, "print JSON instead of text")
+	fs.StringVar(&from, "from", "", "first service day, 2006-01-02 (default: everything kept)")
+	fs.StringVar(&to, "to", "", "last service day, 2006-01-02")
+	fs.StringVar(&f.Lang, "lang", "zh-CN", "language of the text: zh-CN or en")
+	f.TLS.register(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return exitConfig
+	}
+	if f.Bus == "" || f.Creds == "" {
+		fmt.Fprintln(os.Stderr, "onetrip report: --bus URL and --creds FILE are required")
+		return exitConfig
+	}
+	for _, d := range []string{from, to} {
+		if _, err := time.Parse(time.DateOnly, d); d != "" && err != nil {
+			fmt.Fprintf(os.Stderr, "onetrip report: %q is not a date like 2026-12-01\n", d)
+			return exitConfig
+		}
+	}
+	f.Terminal = "report"
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx := context.Background()
+	h, err := hallFromBus(ctx, f, log)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "onetrip report: %v\n", err)
+		return 1
+	}
+	b, err := bus.Connect(ctx, f.busConfig(h.ID), false, log)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "onetrip report: %v\n", err)
+		return 1
+	}
+	defer b.Close()
+	var since time.Time
+	if from != "" {
+		d, _ := time.ParseInLocation(time.DateOnly, from, time.Local)
+		since = d.Add(-24 * time.Hour)
+	}
+	evs, bad, err := b.Fetch(ctx, since, true)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "onetrip report: %v\n", err)
+		return 1
+	}
+	for _, e := range bad {
+		log.Warn("dropped a message", "err", e)
+	}
+	r := report.Compute(h, evs, from, to)
+	if asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(r)
+		return 0
+	}
+	r.Text(os.Stdout, f.Lang)
+	return 0
+}
+
+// hallFromBus reads the hall configuration the controller published. The
+// hall's id is the subject prefix, so it is read from the configuration
+// subject of any hall the credentials can see: the bus URL's hall comes
+// from the credentials' permissions, which name it.
+func hallFromBus(ctx context.Context, f Flags, log *slog.Logger) (*hall.Hall, error) {
+	id, err := hallOfCreds(f)
+	if err != nil {
+		return nil, err
+	}
+	b, err := bus.Connect(ctx, f.busConfig(id), false, log)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	src, version, err := b.HallConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h, err := hall.Parse("hall configuration from the bus (version "+version+")", src)
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// hallOfCreds finds the hall id: the credentials file's directory belongs to
+// a controller whose data directory names the hall in its hall file, but a
+// terminal only has the file, so the id travels in the file's comment line
+// "# hall: ID", written by the controller.
+func hallOfCreds(f Flags) (string, error) {
+	src, err := os.ReadFile(f.Creds)
+	if err != nil {
+		return "", fmt.Errorf("credentials: %w", err)
+	}
+	for _, line := range strings.Split(string(src), "\n") {
+		if id, ok := strings.CutPrefix(strings.TrimSpace(line), embedded.HallLine); ok {
+			return strings.TrimSpace(id), nil
+		}
+	}
+	return "", fmt.Errorf("credentials %s: no %q line naming the hall (add it, or use a file written by onetrip hall)", f.Creds, embedded.HallLine)
+}
