@@ -322,9 +322,12 @@ func (b *Bus) claim(ctx context.Context, e queue.Event) (queue.Event, uint64, er
 	if err != nil {
 		return e, 0, err
 	}
-	subj := b.Issue(e.Day, e.Prefix)
+	subj, _, err := b.For(e)
+	if err != nil {
+		return e, 0, err
+	}
 	for range maxClaims {
-		next, last, err := b.nextNumber(ctx, st, subj)
+		next, last, err := b.nextNumber(ctx, st, subj, e)
 		if err != nil {
 			return e, 0, err
 		}
@@ -351,23 +354,44 @@ func (b *Bus) claim(ctx context.Context, e queue.Event) (queue.Event, uint64, er
 	return e, 0, fmt.Errorf("hall bus: no free number for prefix %s after %d tries", e.Prefix, maxClaims)
 }
 
-// nextNumber reads the last claim on subj: the next free number and the
-// stream sequence the claim must follow.
-func (b *Bus) nextNumber(ctx context.Context, st jetstream.Stream, subj string) (int, uint64, error) {
+// OfflineFloor is the lowest number a lease may hand out: online numbers
+// count up from 1 below it, leased blocks down from 9999 above it, so an
+// offline ticket can never take an online number.
+const OfflineFloor = 9000
+
+// nextNumber reads the last claim on subj: the first number of e (a ticket
+// or a leased block) and the stream sequence the claim must follow.
+func (b *Bus) nextNumber(ctx context.Context, st jetstream.Stream, subj string, e queue.Event) (int, uint64, error) {
 	ctx, cancel := b.ctx(ctx)
 	defer cancel()
-	m, err := st.GetLastMsgForSubject(ctx, subj)
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return 1, 0, nil
-	}
-	if err != nil {
-		return 0, 0, b.explain("read last number on "+subj, err)
-	}
 	var last queue.Event
-	if err := json.Unmarshal(m.Data, &last); err != nil || last.Seq < 1 {
-		return 0, 0, fmt.Errorf("hall bus: the last claim on %s (sequence %d) is unreadable: %v", subj, m.Sequence, err)
+	var seq uint64
+	m, err := st.GetLastMsgForSubject(ctx, subj)
+	switch {
+	case errors.Is(err, jetstream.ErrMsgNotFound):
+		last.Seq = 0
+		if e.Kind == queue.Leased {
+			last.Seq = 9999 + 1
+		}
+	case err != nil:
+		return 0, 0, b.explain("read last number on "+subj, err)
+	default:
+		seq = m.Sequence
+		if err := json.Unmarshal(m.Data, &last); err != nil || last.Seq < 1 {
+			return 0, 0, fmt.Errorf("hall bus: the last claim on %s (sequence %d) is unreadable: %v", subj, m.Sequence, err)
+		}
 	}
-	return last.Seq + max(last.Count, 1), m.Sequence, nil
+	if e.Kind == queue.Leased {
+		first := last.Seq - e.Count
+		if first < OfflineFloor {
+			return 0, 0, fmt.Errorf("hall bus: prefix %s on %s: all offline numbers %d-9999 are leased", e.Prefix, e.Day, OfflineFloor)
+		}
+		return first, seq, nil
+	}
+	if last.Seq+1 >= OfflineFloor {
+		return 0, 0, fmt.Errorf("hall bus: prefix %s on %s: numbers up to %d are used; the rest are kept for offline kiosks", e.Prefix, e.Day, OfflineFloor-1)
+	}
+	return last.Seq + 1, seq, nil
 }
 
 // Sequences remembers, for the owner of a view, the stream sequence of the

@@ -119,7 +119,7 @@ func TestConcurrentIssueGivesEveryNumberOnce(t *testing.T) {
 	}
 }
 
-// A lease takes a block; the next online ticket follows it.
+// A lease takes a block from the top; online numbers go on from the bottom.
 func TestLeaseReservesABlock(t *testing.T) {
 	hb := startHall(t)
 	b := hb.connect("kiosk")
@@ -130,18 +130,23 @@ func TestLeaseReservesABlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	next, _, _ := b.Publish(ctx, issued("k2", 1, "B", "medical-transfer"), 0)
-	if first.Number != "B001" || lease.Seq != 2 || next.Number != "B012" {
-		t.Fatalf("B001 then lease B002-B011 then B012; got %s, lease from %d, %s", first.Number, lease.Seq, next.Number)
+	lease2, _, err := b.Publish(ctx, queue.Event{Kind: queue.Leased, At: t0, Day: day, Prefix: "B", Kiosk: "k2", Count: 10}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Number != "B001" || lease.Seq != 9990 || lease2.Seq != 9980 || next.Number != "B002" {
+		t.Fatalf("want B001, leases B9990-B9999 and B9980-B9989, then B002; got %s, leases from %d and %d, %s",
+			first.Number, lease.Seq, lease2.Seq, next.Number)
 	}
 	// The offline ticket from the lease syncs once; a second sync is refused.
 	off := issued("k1", 2, "B", "medical-transfer")
-	off.Offline, off.Seq, off.Number = true, 2, "B002"
+	off.Offline, off.Seq, off.Number = true, 9990, "B9990"
 	if _, _, err := b.Publish(ctx, off, 0); err != nil {
 		t.Fatal(err)
 	}
 	again := hb.connect("kiosk")
 	if _, _, err := again.Publish(ctx, off, 0); !errors.Is(err, queue.ErrConflict) {
-		t.Fatalf("second sync of B002: %v, want a conflict", err)
+		t.Fatalf("second sync of B9990: %v, want a conflict", err)
 	}
 }
 

@@ -56,7 +56,7 @@ func Permissions(s Subjects, h *hall.Hall, role string) (Permission, bool) {
 	p := base
 	switch role {
 	case "kiosk":
-		p.Publish = append(p.Publish, s.p("issue", ">"), s.p("t", "*", "*", "*", string(queue.Issued)),
+		p.Publish = append(p.Publish, s.p("issue", ">"), s.p("lease", ">"), s.p("t", "*", "*", "*", string(queue.Issued)),
 			s.p("help", "*", string(queue.HelpAsked)), s.p("kiosk", "*", "offline"), live("kiosk"))
 	case "guide":
 		p.Publish = append(p.Publish, s.p("help", "*", string(queue.HelpAcked)), live("guide"))

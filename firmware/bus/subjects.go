@@ -26,6 +26,10 @@ func (s Subjects) Ratings() string { return "ONETRIP-" + s.Hall + "-RATINGS" }
 // the message the claimer read.
 func (s Subjects) Issue(day, prefix string) string { return s.p("issue", day, prefix) }
 
+// Lease is where a prefix's offline blocks are leased, from the top of the
+// numbers down (9999, 9998, …) so they never meet the online numbers.
+func (s Subjects) Lease(day, prefix string) string { return s.p("lease", day, prefix) }
+
 // Ticket is the subject of one event of one ticket; TicketAll matches them
 // all, the family whose last sequence guards the ticket's next step.
 func (s Subjects) Ticket(day, prefix string, seq int, kind queue.Kind) string {
@@ -58,7 +62,7 @@ func (s Subjects) Live(role, terminal string) string { return s.p("live", role, 
 
 // Events are the stream subjects a view folds.
 func (s Subjects) Events() []string {
-	return []string{s.p("issue", ">"), s.p("t", ">"), s.p("help", ">"), s.p("win", ">"), s.p("kiosk", ">")}
+	return []string{s.p("issue", ">"), s.p("lease", ">"), s.p("t", ">"), s.p("help", ">"), s.p("win", ">"), s.p("kiosk", ">")}
 }
 
 // StreamSubjects are all subjects of the event stream.
@@ -71,7 +75,10 @@ func (s Subjects) RatingSubjects() []string { return []string{s.p("rate", ">")} 
 // last sequence must not have moved (empty: no compare-and-set).
 func (s Subjects) For(e queue.Event) (subject, family string, err error) {
 	switch e.Kind {
-	case queue.Issued, queue.Leased:
+	case queue.Leased:
+		subj := s.Lease(e.Day, e.Prefix)
+		return subj, subj, nil
+	case queue.Issued:
 		if e.Offline {
 			// Issued from a lease while the bus was away: its number is
 			// already its own; it may only be synced once.
@@ -112,7 +119,7 @@ func (s Subjects) Family(subject string) string {
 	case "t", "help":
 		parts[len(parts)-1] = "*"
 		return strings.Join(parts, ".")
-	case "issue", "rate":
+	case "issue", "lease", "rate":
 		return subject
 	}
 	return ""

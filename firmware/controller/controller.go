@@ -383,4 +383,3 @@ func (c *Controller) Close() {
 		c.ns.WaitForShutdown()
 	}
 }
-

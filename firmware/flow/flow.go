@@ -37,6 +37,10 @@ type Config struct {
 	DoneTime    time.Duration // the done screen returns to attract after this long
 	PrintTime   time.Duration // longest wait for issue+print before telling the citizen
 	PageSize    int           // matters per page on the matter screen
+	// Hall is true when the kiosk is on the hall bus: a guide call reaches
+	// the guide desk, which acknowledges it. A standalone kiosk can only
+	// light its help lamp.
+	OnBus bool
 }
 
 // NewConfig returns the flow settings for a hall.
@@ -58,15 +62,21 @@ type Holder struct {
 	Name, Number string
 }
 
-// Ticket is what the flow knows of an issued ticket.
+// Ticket is what the flow knows of an issued ticket. What nobody can know
+// is marked unknown: a standalone kiosk knows neither the people ahead nor
+// the wait; a hall kiosk knows no wait while no counter serves the matter.
 type Ticket struct {
-	ID      int64 // the store's id
-	Number  string
-	Matter  string
-	Green   bool
-	Ahead   int
-	WaitMin int
-	Issued  time.Time
+	ID         int64 // the store's id
+	Number     string
+	Matter     string
+	Green      bool
+	Ahead      int
+	AheadKnown bool
+	WaitMin    int
+	WaitKnown  bool
+	Approx     bool   // estimated offline, from the last view of the queue
+	Token      string // the phone page's key
+	Issued     time.Time
 }
 
 // State is everything the kiosk shows and remembers about one session.
@@ -79,6 +89,7 @@ type State struct {
 	CardOnReader bool
 	Reading      bool // a card is on the reader and being read
 	ReaderDown   bool // the card reader is unplugged or not answering
+	Offline      bool // on a hall bus that cannot be reached: issuing from leased numbers
 	NoID         bool
 
 	Category string
@@ -88,6 +99,7 @@ type State struct {
 
 	GuideCalled  bool
 	GuideMessage string // locale key of the banner
+	GuideComing  bool   // a guide acknowledged the call
 	Questions    bool
 
 	Issuing bool    // an IssueTicket effect was emitted in this session
@@ -208,20 +220,29 @@ type (
 	Printed struct{ Number string }
 	// PrintFailed means the ticket could not be printed; it stays issued.
 	PrintFailed struct{ Problem string }
+	// GuideComing means a guide acknowledged this kiosk's call.
+	GuideComing struct{}
+	// GuideUnreachable means the call could not reach the guide desk.
+	GuideUnreachable struct{}
+	// BusChanged reports the hall bus going away or coming back.
+	BusChanged struct{ Online bool }
 )
 
-func (Tap) event()           {}
-func (CardPresent) event()   {}
-func (CardRead) event()      {}
-func (CardFailed) event()    {}
-func (CardRemoved) event()   {}
-func (ReaderChanged) event() {}
-func (Button) event()        {}
-func (Tick) event()          {}
-func (TicketIssued) event()  {}
-func (IssueFailed) event()   {}
-func (Printed) event()       {}
-func (PrintFailed) event()   {}
+func (Tap) event()              {}
+func (CardPresent) event()      {}
+func (CardRead) event()         {}
+func (CardFailed) event()       {}
+func (CardRemoved) event()      {}
+func (ReaderChanged) event()    {}
+func (Button) event()           {}
+func (Tick) event()             {}
+func (TicketIssued) event()     {}
+func (IssueFailed) event()      {}
+func (Printed) event()          {}
+func (PrintFailed) event()      {}
+func (GuideComing) event()      {}
+func (GuideUnreachable) event() {}
+func (BusChanged) event()       {}
 
 // Effect is work for the edges.
 type Effect interface{ effect() }
@@ -278,7 +299,7 @@ func Step(cfg *Config, s State, ev Event, now time.Time) (State, []Effect) {
 		if e.Name == "help" {
 			s = resume(s)
 			s.LastInput = now
-			return callGuide(s, "help", "common.guide_called")
+			return callGuide(cfg, s, "help", "common.guide_called")
 		}
 		return s, nil
 	case CardPresent:
@@ -352,8 +373,34 @@ func Step(cfg *Config, s State, ev Event, now time.Time) (State, []Effect) {
 			return s, nil
 		}
 		return problem(cfg, s, e.Problem, now)
+	case GuideComing:
+		if s.GuideCalled {
+			s.GuideComing, s.GuideMessage = true, "common.guide_coming"
+		}
+		return s, nil
+	case GuideUnreachable:
+		if s.GuideCalled && !s.GuideComing {
+			s.GuideMessage = "common.guide_unreachable"
+		}
+		return s, nil
+	case BusChanged:
+		s.Offline = !e.Online
+		return s, nil
 	}
 	return s, nil
+}
+
+// calledBanner is what the kiosk says right after a guide is called: on the
+// bus, that the desk has been told (a guide is coming only once one has
+// acknowledged); standalone, that the help lamp is lit.
+func calledBanner(cfg *Config, s State, told string) string {
+	switch {
+	case s.GuideComing:
+		return "common.guide_coming"
+	case !cfg.OnBus:
+		return "common.guide_lamp"
+	}
+	return told
 }
 
 func tick(cfg *Config, s State, now time.Time) (State, []Effect) {
@@ -376,7 +423,7 @@ func tick(cfg *Config, s State, now time.Time) (State, []Effect) {
 func tap(cfg *Config, s State, id string, now time.Time) (State, []Effect) {
 	switch id {
 	case "call-guide":
-		return callGuide(s, "call-guide", "common.guide_called")
+		return callGuide(cfg, s, "call-guide", "common.guide_called")
 	case "lang":
 		s.Lang = nextLang(cfg.Languages, s.Lang)
 		return s, nil
@@ -416,7 +463,7 @@ func tap(cfg *Config, s State, id string, now time.Time) (State, []Effect) {
 			s.Screen = Questions
 			return s, nil
 		}
-		return callGuide(s, "online-help", "online.help_called")
+		return callGuide(cfg, s, "online-help", "online.help_called")
 	case Questions:
 		if id == "green-channel" {
 			s.Green = !s.Green
@@ -477,7 +524,7 @@ func issue(cfg *Config, s State, now time.Time) (State, []Effect) {
 	s.Issuing, s.Screen, s.Until = true, Printing, now.Add(cfg.PrintTime)
 	fx := []Effect{IssueTicket{Matter: s.Matter, Green: s.Green, Lang: s.Lang}}
 	if s.Questions {
-		s.GuideCalled, s.GuideMessage = true, "common.guide_called"
+		s.GuideCalled, s.GuideMessage = true, calledBanner(cfg, s, "common.guide_called")
 		fx = append(fx, CallGuide{Reason: "have-questions", Screen: Questions, Matter: s.Matter})
 	}
 	return s, fx
@@ -485,7 +532,7 @@ func issue(cfg *Config, s State, now time.Time) (State, []Effect) {
 
 func problem(cfg *Config, s State, why string, now time.Time) (State, []Effect) {
 	s.Screen, s.Problem, s.Until = PrintProblem, why, now.Add(cfg.IdleTimeout)
-	s.GuideCalled, s.GuideMessage = true, "print_problem.guide"
+	s.GuideCalled, s.GuideMessage = true, calledBanner(cfg, s, "print_problem.guide")
 	return s, []Effect{
 		CallGuide{Reason: "print-problem", Screen: PrintProblem, Matter: s.Matter},
 		SetLamp{Lamp: "status", Pattern: "fault"},
@@ -493,12 +540,12 @@ func problem(cfg *Config, s State, why string, now time.Time) (State, []Effect) 
 	}
 }
 
-func callGuide(s State, reason, banner string) (State, []Effect) {
+func callGuide(cfg *Config, s State, reason, banner string) (State, []Effect) {
 	fx := []Effect{CallGuide{Reason: reason, Screen: s.Screen, Matter: s.Matter}}
 	if !s.GuideCalled {
 		fx = append(fx, SetLamp{Lamp: "help", Pattern: "attention"})
 	}
-	s.GuideCalled, s.GuideMessage = true, banner
+	s.GuideCalled, s.GuideMessage = true, calledBanner(cfg, s, banner)
 	return s, fx
 }
 
@@ -512,7 +559,7 @@ func end(cfg *Config, s State, reason string, now time.Time) (State, []Effect) {
 		fx = append(fx, SetLamp{Lamp: "status", Pattern: "ready"})
 	}
 	n := New(cfg, now)
-	n.CardOnReader, n.ReaderDown = s.CardOnReader, s.ReaderDown
+	n.CardOnReader, n.ReaderDown, n.Offline = s.CardOnReader, s.ReaderDown, s.Offline
 	return n, fx
 }
 

@@ -98,7 +98,7 @@ func TestTransitions(t *testing.T) {
 		}},
 		{"online help calls a guide and stays", taps("start", "no-id", "matter:social-card", "online-help"), Online, func(t *testing.T, s State, fx []Effect) {
 			g, ok := has[CallGuide](fx)
-			if !ok || g.Reason != "online-help" || g.Matter != "social-card" || s.GuideMessage != "online.help_called" {
+			if !ok || g.Reason != "online-help" || g.Matter != "social-card" || s.GuideMessage != "common.guide_lamp" {
 				t.Fatalf("guide %+v banner %q", g, s.GuideMessage)
 			}
 		}},
@@ -368,5 +368,58 @@ func BenchmarkStep(b *testing.B) {
 	s := New(cfg, t0)
 	for i := 0; b.Loop(); i++ {
 		s, _ = Step(cfg, s, evs[i%len(evs)], t0)
+	}
+}
+
+// On the bus, the kiosk says the desk has been told until a guide
+// acknowledges; then, and only then, that a guide is coming. A standalone
+// kiosk says its help light is on.
+func TestGuideBannerSaysOnlyWhatIsTrue(t *testing.T) {
+	cfg := config(t)
+	cfg.OnBus = true
+	s, _, now := run(cfg, New(cfg, t0), Tap{"start"}, Tap{"call-guide"})
+	if s.GuideMessage != "common.guide_called" {
+		t.Fatalf("after the call: banner %q, want common.guide_called", s.GuideMessage)
+	}
+	s, _ = Step(cfg, s, GuideComing{}, now)
+	if s.GuideMessage != "common.guide_coming" || !s.GuideComing {
+		t.Fatalf("after the ack: banner %q", s.GuideMessage)
+	}
+	s, _ = Step(cfg, s, Tap{"call-guide"}, now)
+	if s.GuideMessage != "common.guide_coming" {
+		t.Fatalf("calling again after the ack: banner %q, the guide is still coming", s.GuideMessage)
+	}
+	s, _ = Step(cfg, s, Tap{"cancel"}, now)
+	if s.GuideComing || s.GuideCalled {
+		t.Fatal("a new session remembers the last one's guide")
+	}
+	// An ack for no call (a stale one) says nothing.
+	s, _ = Step(cfg, s, GuideComing{}, now)
+	if s.GuideMessage != "" {
+		t.Fatalf("ack without a call: banner %q", s.GuideMessage)
+	}
+	// The desk could not be told.
+	s, _, now = run(cfg, s, Tap{"start"}, Tap{"call-guide"}, GuideUnreachable{})
+	if s.GuideMessage != "common.guide_unreachable" {
+		t.Fatalf("unreachable desk: banner %q", s.GuideMessage)
+	}
+
+	alone := config(t)
+	s, _, _ = run(alone, New(alone, t0), Tap{"start"}, Button{"help"})
+	if s.GuideMessage != "common.guide_lamp" {
+		t.Fatalf("standalone kiosk: banner %q, want common.guide_lamp", s.GuideMessage)
+	}
+}
+
+func TestOfflineStateSurvivesTheSession(t *testing.T) {
+	cfg := config(t)
+	cfg.OnBus = true
+	s, _, now := run(cfg, New(cfg, t0), BusChanged{Online: false}, Tap{"start"}, Tap{"cancel"})
+	if !s.Offline || s.Screen != Attract {
+		t.Fatalf("after a session while offline: offline %v on %s", s.Offline, s.Screen)
+	}
+	s, _ = Step(cfg, s, BusChanged{Online: true}, now)
+	if s.Offline {
+		t.Fatal("still offline after the bus came back")
 	}
 }

@@ -29,6 +29,20 @@ type (
 	Buzzer interface{ Beep(pattern string) error }
 )
 
+// Issuer numbers tickets and commits them before they are shown: the
+// kiosk's own store when it stands alone, the hall bus (with leased numbers
+// for when the bus is away) in a hall.
+type Issuer interface {
+	Issue(ctx context.Context, r ticket.Request) (ticket.Ticket, error)
+}
+
+// Desk is the guide desk as a kiosk reaches it. Ask returns the request's
+// id; the desk's acknowledgement comes back as flow.GuideComing through
+// Kiosk.GuideComing.
+type Desk interface {
+	Ask(reason, matter string) (string, error)
+}
+
 // Devices are the board's devices, real or simulated.
 type Devices struct {
 	Cards idcard.Reader
@@ -62,6 +76,9 @@ type Kiosk struct {
 	cfg     *flow.Config
 	cats    locale.Catalogs
 	store   *ticket.Store
+	issuer  Issuer
+	desk    Desk
+	helps   map[string]bool // help requests of the current session
 	dev     Devices
 	present Presenter
 	tickets *Tickets
@@ -92,9 +109,13 @@ type Kiosk struct {
 
 // Options configure a kiosk.
 type Options struct {
-	Flow      *flow.Config
-	Catalogs  locale.Catalogs
-	Store     *ticket.Store
+	Flow     *flow.Config
+	Catalogs locale.Catalogs
+	Store    *ticket.Store
+	// Issuer numbers tickets; nil: the store alone (a standalone kiosk).
+	Issuer Issuer
+	// Desk is the guide desk; nil: a standalone kiosk only lights its lamp.
+	Desk      Desk
 	Devices   Devices
 	Presenter Presenter
 	Tickets   *Tickets
@@ -116,8 +137,12 @@ func New(o Options) *Kiosk {
 	if o.KeyButton == nil {
 		o.KeyButton = func(string) (string, bool) { return "", false }
 	}
+	if o.Issuer == nil {
+		o.Issuer = o.Store
+	}
 	k := &Kiosk{
-		cfg: o.Flow, cats: o.Catalogs, store: o.Store, dev: o.Devices, present: o.Presenter,
+		cfg: o.Flow, cats: o.Catalogs, store: o.Store, issuer: o.Issuer, desk: o.Desk, helps: map[string]bool{},
+		dev: o.Devices, present: o.Presenter,
 		tickets: o.Tickets, log: o.Log, keys: o.KeyButton, now: o.Now, wake: o.Wake,
 		inputs:  make(chan Input, 64),
 		events:  make(chan flow.Event, 16),
@@ -157,6 +182,16 @@ func (k *Kiosk) Touch(p image.Point) {
 // Event feeds an event from a device edge (such as the reader coming back)
 // into the flow.
 func (k *Kiosk) Event(ev flow.Event) { k.events <- ev }
+
+// GuideComing reports that a guide acknowledged help request id; it shows
+// only if the request is of the current session.
+func (k *Kiosk) GuideComing(id string) {
+	k.calls <- func() {
+		if k.helps[id] {
+			k.step(flow.GuideComing{})
+		}
+	}
+}
 
 // Button reports a physical button press.
 func (k *Kiosk) Button(name string) { k.buttons <- name }
@@ -351,7 +386,7 @@ func (k *Kiosk) effect(f flow.Effect) flow.Event {
 	case flow.PrintTicket:
 		k.print(f)
 	case flow.CallGuide:
-		k.log.Info("guide called", "reason", f.Reason, "screen", string(f.Screen), "matter", f.Matter)
+		k.callGuide(f)
 	case flow.SetLamp:
 		k.setLamp(f.Lamp, f.Pattern)
 	case flow.Beep:
@@ -362,6 +397,7 @@ func (k *Kiosk) effect(f flow.Effect) flow.Event {
 		}
 	case flow.EndSession:
 		k.log.Info("session ended", "reason", f.Reason)
+		clear(k.helps)
 	}
 	return nil
 }
@@ -382,20 +418,49 @@ func (k *Kiosk) issue(f flow.IssueTicket) flow.Event {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	t, err := k.store.Issue(ctx, ticket.Request{
-		Matter: m.ID, Prefix: m.Prefix, Green: f.Green, Lang: f.Lang, Now: k.now(),
-		ResetHour: k.cfg.Hall.ResetHour, AvgMinutes: m.AvgMinutes, Counters: 1,
+	t, err := k.issuer.Issue(ctx, ticket.Request{
+		Matter: m.ID, Prefix: m.Prefix, Green: f.Green, Lang: f.Lang, Now: k.now(), ResetHour: k.cfg.Hall.ResetHour,
 	})
 	if err != nil {
 		k.log.Error("ticket not issued", "matter", m.ID, "err", err)
 		return flow.IssueFailed{Reason: err.Error()}
 	}
-	k.log.Info("ticket issued", "number", t.Number, "matter", t.Matter, "green", t.Green, "ahead", t.Ahead)
+	k.log.Info("ticket issued", "number", t.Number, "matter", t.Matter, "green", t.Green, "offline", t.Offline)
 	return flow.TicketIssued{Ticket: flowTicket(t)}
 }
 
 func flowTicket(t ticket.Ticket) flow.Ticket {
-	return flow.Ticket{ID: t.ID, Number: t.Number, Matter: t.Matter, Green: t.Green, Ahead: t.Ahead, WaitMin: t.WaitMin, Issued: t.Issued}
+	return flow.Ticket{ID: t.ID, Number: t.Number, Matter: t.Matter, Green: t.Green, Ahead: t.Ahead, AheadKnown: t.AheadKnown,
+		WaitMin: t.WaitMin, WaitKnown: t.WaitKnown, Approx: t.Approx, Token: t.Token, Issued: t.Issued}
+}
+
+// helpReasons maps the flow's reasons for a guide call to what the guide
+// desk lists.
+var helpReasons = map[string]string{
+	"have-questions": "questions", "online-help": "online-help", "print-problem": "not-printed",
+	"help": "help", "call-guide": "help",
+}
+
+// callGuide tells the guide desk, in the background; a call that cannot
+// reach it changes the banner so the citizen is not told a guide is coming.
+func (k *Kiosk) callGuide(f flow.CallGuide) {
+	reason := helpReasons[f.Reason]
+	if f.Screen == flow.ID || k.state.NoID && f.Reason == "call-guide" {
+		reason = "no-id"
+	}
+	k.log.Info("guide called", "reason", reason, "screen", string(f.Screen), "matter", f.Matter)
+	if k.desk == nil {
+		return
+	}
+	go func() {
+		id, err := k.desk.Ask(reason, f.Matter)
+		if err != nil {
+			k.log.Warn("the guide desk was not told", "err", err)
+			k.events <- flow.GuideUnreachable{}
+			return
+		}
+		k.calls <- func() { k.helps[id] = true }
+	}()
 }
 
 // print hands the ticket to the printer without blocking the screen; the

@@ -1,6 +1,8 @@
 package kiosk
 
 import (
+	"strings"
+
 	"golang.org/x/image/font"
 
 	"onetrip/firmware/flow"
@@ -8,6 +10,7 @@ import (
 	"onetrip/hal/escpos"
 	"onetrip/ui/locale"
 	"onetrip/ui/paper"
+	"onetrip/ui/screen"
 )
 
 // Tickets composes the paper ticket for an issued ticket, in the citizen's
@@ -29,18 +32,21 @@ func NewTickets(h *hall.Hall, cats locale.Catalogs, p escpos.Profile, face func(
 func (ts *Tickets) Paper(t flow.Ticket, lang string) paper.Ticket {
 	c := ts.cats.Get(lang)
 	m, _ := ts.hall.Matter(t.Matter)
+	qr := ""
+	if ts.hall.QueueLink != "" {
+		qr = hall.LinkToken(ts.hall.QueueLink, ts.hall.ID, t.Matter, t.Number, t.Token)
+	}
 	return paper.Ticket{
 		HallName:    ts.hall.Name.In(lang),
 		Title:       c.T("ticket.title"),
 		Number:      t.Number,
 		Matter:      m.Name.In(lang),
 		Where:       m.Where.In(lang),
-		AheadLabel:  c.T("ticket.ahead", "n", t.Ahead),
-		WaitLabel:   c.T("ticket.wait", "min", t.WaitMin),
+		QueueLabel:  strings.Join(screen.QueueLine(c, "ticket", t), "\n"),
 		IssuedLabel: c.T("ticket.issued", "time", t.Issued.Format("2006-01-02 15:04")),
 		Green:       t.Green,
 		GreenLabel:  c.T("ticket.green"),
-		QR:          hall.Link(ts.hall.QueueLink, ts.hall.ID, t.Matter, t.Number),
+		QR:          qr,
 		QRHint:      c.T("ticket.qr_hint"),
 		Footer:      c.T("ticket.footer"),
 	}

@@ -40,11 +40,11 @@ const (
 
 // Rating levels of the 政务服务"好差评" scheme, best first.
 const (
-	VerySatisfied = 1 + iota // 非常满意
-	Satisfied                // 满意
-	FairlySatisfied          // 基本满意
-	Dissatisfied             // 不满意
-	VeryDissatisfied         // 非常不满意
+	VerySatisfied    = 1 + iota // 非常满意
+	Satisfied                   // 满意
+	FairlySatisfied             // 基本满意
+	Dissatisfied                // 不满意
+	VeryDissatisfied            // 非常不满意
 )
 
 // Help reasons a kiosk sends.

@@ -102,7 +102,7 @@ type View struct {
 	counters map[int]Counter
 	handling map[string]float64 // matter → smoothed minutes at the window
 	helps    map[string]*Help
-	claimed  map[string]int // prefix → highest seq issued or leased today
+	claimed  map[string]int // prefix → highest seq issued online today
 	leases   []Event
 	offline  []Event
 }
@@ -154,7 +154,6 @@ func (v *View) Apply(e Event) error {
 	case Issued:
 		return v.issued(e)
 	case Leased:
-		v.claim(e.Prefix, e.Seq+e.Count-1)
 		v.leases = append(v.leases, e)
 		return nil
 	case HelpAsked:
@@ -207,7 +206,9 @@ func (v *View) issued(e Event) error {
 		Token: e.Token, Kiosk: e.Kiosk, Offline: e.Offline, Issued: e.At, State: Waiting,
 	}
 	v.tickets[t.Number] = t
-	v.claim(t.Prefix, t.Seq)
+	if !t.Offline {
+		v.claim(t.Prefix, t.Seq)
+	}
 	v.enqueue(t)
 	return nil
 }
@@ -491,7 +492,7 @@ func (v *View) Counters() []Counter {
 	return out
 }
 
-// Claimed is the highest number of prefix issued or leased today.
+// Claimed is the highest number of prefix issued online today.
 func (v *View) Claimed(prefix string) int { return v.claimed[prefix] }
 
 // Leases returns the day's leased number blocks.

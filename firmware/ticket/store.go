@@ -33,13 +33,12 @@ const (
 	// applicationID marks the file as ours in the SQLite header ("otkt").
 	applicationID = 0x6F746B74
 	// schemaVersion is the PRAGMA user_version this code reads and writes.
-	schemaVersion = 1
+	schemaVersion = 2
 	// busyTimeout bounds how long a write waits for another process.
 	busyTimeout = 5 * time.Second
 )
 
-// schema is version 1. A ticket waits until served is set (by the calling
-// step); the number is prefix and seq, unique per service day.
+// schema is version 1: the number is prefix and seq, unique per service day.
 const schema = `
 CREATE TABLE tickets (
 	id       INTEGER PRIMARY KEY,
@@ -56,9 +55,29 @@ CREATE TABLE tickets (
 	served   TEXT,
 	UNIQUE (day, prefix, seq)
 );
-CREATE INDEX tickets_waiting ON tickets (day, matter, green) WHERE served IS NULL;
 CREATE INDEX tickets_unprinted ON tickets (id) WHERE printed = 0;
 `
+
+// migrations[i] takes the schema from version i+1 to i+2. Version 2 knows
+// the hall bus: the phone token, what was known of the queue, tickets
+// numbered offline from leased blocks and whether the bus has them.
+var migrations = []string{`
+ALTER TABLE tickets ADD COLUMN token       TEXT    NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN ahead_known INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN wait_known  INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN approx      INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN offline     INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN synced      INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX tickets_unsynced ON tickets (id) WHERE synced = 0;
+CREATE TABLE leases (
+	day    TEXT    NOT NULL,
+	prefix TEXT    NOT NULL,
+	first  INTEGER NOT NULL CHECK (first >= 1),
+	count  INTEGER NOT NULL CHECK (count >= 1),
+	used   INTEGER NOT NULL DEFAULT 0 CHECK (used BETWEEN 0 AND count),
+	PRIMARY KEY (day, prefix, first)
+);
+`}
 
 // Open opens the ticket store at path, creating the file and its schema on
 // first use. A file that is not a ticket store gives an error wrapping
@@ -128,6 +147,8 @@ func (s *Store) checkSchema(ctx context.Context) error {
 	switch {
 	case appID == applicationID && version == schemaVersion:
 		return nil
+	case appID == applicationID && version >= 1 && version < schemaVersion:
+		return s.migrate(ctx, tx, version)
 	case appID == applicationID && version > schemaVersion:
 		return fmt.Errorf("ticket store %s: schema version %d is newer than this firmware's %d", s.path, version, schemaVersion)
 	case appID != 0 || objects > 0:
@@ -137,12 +158,34 @@ func (s *Store) checkSchema(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, schema); err != nil {
 		return fmt.Errorf("ticket store %s: create schema: %w", s.path, err)
 	}
+	for _, m := range migrations {
+		if _, err := tx.ExecContext(ctx, m); err != nil {
+			return fmt.Errorf("ticket store %s: create schema: %w", s.path, err)
+		}
+	}
 	stamp := fmt.Sprintf("PRAGMA application_id = %d; PRAGMA user_version = %d", applicationID, schemaVersion)
 	if _, err := tx.ExecContext(ctx, stamp); err != nil {
 		return fmt.Errorf("ticket store %s: stamp schema: %w", s.path, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("ticket store %s: create schema: %w", s.path, err)
+	}
+	return nil
+}
+
+// migrate brings a store written by older firmware up to this version,
+// keeping every ticket.
+func (s *Store) migrate(ctx context.Context, tx *sql.Tx, from int) error {
+	for v := from; v < schemaVersion; v++ {
+		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+			return fmt.Errorf("ticket store %s: upgrade schema %d to %d: %w", s.path, v, v+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
+		return fmt.Errorf("ticket store %s: upgrade schema: %w", s.path, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("ticket store %s: upgrade schema: %w", s.path, err)
 	}
 	return nil
 }

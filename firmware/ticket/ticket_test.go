@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,7 +36,7 @@ func openTemp(t testing.TB) (*Store, string) {
 
 // request is a valid request for matter with prefix at now; tests change what they need.
 func request(matter, prefix string, now time.Time) Request {
-	return Request{Matter: matter, Prefix: prefix, Lang: "zh-CN", Now: now, ResetHour: 6, AvgMinutes: 4, Counters: 2}
+	return Request{Matter: matter, Prefix: prefix, Lang: "zh-CN", Now: now, ResetHour: 6}
 }
 
 func issue(t testing.TB, s *Store, r Request) Ticket {
@@ -106,101 +107,6 @@ func TestIssueGoesPastA999(t *testing.T) {
 	}
 }
 
-func TestIssueAheadAndWait(t *testing.T) {
-	s, _ := openTemp(t)
-	now := at("2024-05-06", "09:00")
-	normal := request("hukou", "A", now) // 4 minutes each, 2 counters
-	green := normal
-	green.Green = true
-	other := request("tax", "A", now) // same prefix, different queue
-
-	steps := []struct {
-		name              string
-		r                 Request
-		ahead, waitMin    int
-		waitingAfterIssue int
-	}{
-		{"first normal", normal, 0, 0, 1},
-		{"second normal", normal, 1, 2, 2},
-		{"first green goes before normal tickets", green, 0, 0, 3},
-		{"other matter has its own queue", other, 0, 0, 3},
-		{"third normal is behind everyone", normal, 3, 6, 4},
-		{"second green is behind the first green only", green, 1, 2, 5},
-	}
-	for _, st := range steps {
-		tk := issue(t, s, st.r)
-		if tk.Ahead != st.ahead || tk.WaitMin != st.waitMin {
-			t.Errorf("%s: ahead %d wait %d min, want ahead %d wait %d min", st.name, tk.Ahead, tk.WaitMin, st.ahead, st.waitMin)
-		}
-		n, err := s.Waiting(context.Background(), "hukou", now, 6)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n != st.waitingAfterIssue {
-			t.Errorf("%s: %d waiting for hukou, want %d", st.name, n, st.waitingAfterIssue)
-		}
-	}
-	tomorrow, err := s.Waiting(context.Background(), "hukou", now.AddDate(0, 0, 1), 6)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tomorrow != 0 {
-		t.Errorf("%d waiting for hukou tomorrow, want 0", tomorrow)
-	}
-}
-
-func TestIssueWaitRoundsUp(t *testing.T) {
-	cases := []struct {
-		ahead    int
-		avg      float64
-		counters int
-		want     int
-	}{
-		{1, 5, 3, 2},    // 1.67 minutes shows as 2
-		{3, 4, 2, 6},    // exact
-		{10, 0.7, 1, 7}, // 7.000000000000001 in floating point, still 7
-		{4, 2.5, 4, 3},  // 2.5 shows as 3
-	}
-	for _, c := range cases {
-		s, _ := openTemp(t)
-		r := request("hukou", "A", at("2024-05-06", "09:00"))
-		r.AvgMinutes, r.Counters = c.avg, c.counters
-		var tk Ticket
-		for range c.ahead + 1 {
-			tk = issue(t, s, r)
-		}
-		if tk.Ahead != c.ahead || tk.WaitMin != c.want {
-			t.Errorf("%d ahead × %v min / %d counters: ahead %d, wait %d min, want %d min",
-				c.ahead, c.avg, c.counters, tk.Ahead, tk.WaitMin, c.want)
-		}
-	}
-}
-
-// Nothing marks tickets served yet; the calling step will set the served
-// column, and the queue must already shrink when it does.
-func TestServedTicketsNoLongerWait(t *testing.T) {
-	s, path := openTemp(t)
-	now := at("2024-05-06", "09:00")
-	first := issue(t, s, request("hukou", "A", now))
-	issue(t, s, request("hukou", "A", now))
-
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`UPDATE tickets SET served = ? WHERE id = ?`, now.Format(time.RFC3339), first.ID); err != nil {
-		t.Fatal(err)
-	}
-
-	if n, err := s.Waiting(context.Background(), "hukou", now, 6); err != nil || n != 1 {
-		t.Errorf("Waiting after serving one of two = %d, %v; want 1", n, err)
-	}
-	if tk := issue(t, s, request("hukou", "A", now)); tk.Ahead != 1 {
-		t.Errorf("new ticket has %d ahead after serving one of two, want 1", tk.Ahead)
-	}
-}
-
 func TestMarkPrintedAndUnprinted(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
@@ -248,10 +154,8 @@ func TestIssueRejectsBadRequests(t *testing.T) {
 		{"lowercase prefix", func(r *Request) { r.Prefix = "a" }, `prefix "a"`},
 		{"two-letter prefix", func(r *Request) { r.Prefix = "AB" }, `prefix "AB"`},
 		{"empty prefix", func(r *Request) { r.Prefix = "" }, `prefix ""`},
-		{"no counters", func(r *Request) { r.Counters = 0 }, "0 counters"},
 		{"reset hour 24", func(r *Request) { r.ResetHour = 24 }, "reset hour 24"},
 		{"negative reset hour", func(r *Request) { r.ResetHour = -1 }, "reset hour -1"},
-		{"negative handling time", func(r *Request) { r.AvgMinutes = -1 }, "-1 minutes"},
 		{"no time", func(r *Request) { r.Now = time.Time{} }, "time is not set"},
 	}
 	for _, c := range cases {
@@ -261,9 +165,6 @@ func TestIssueRejectsBadRequests(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.mention) {
 			t.Errorf("%s: Issue error = %v, want one mentioning %q", c.name, err, c.mention)
 		}
-	}
-	if _, err := s.Waiting(context.Background(), "hukou", good.Now, 25); err == nil {
-		t.Error("Waiting with reset hour 25 succeeded")
 	}
 	if tk := issue(t, s, good); tk.Number != "A001" {
 		t.Errorf("first good ticket after rejected requests is %s, want A001", tk.Number)
@@ -287,8 +188,8 @@ func TestTicketsSurviveReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if tk := issue(t, s, request("hukou", "A", now)); tk.Number != "A002" || tk.Ahead != 1 {
-		t.Errorf("after reopen: issued %s with %d ahead, want A002 with 1 ahead", tk.Number, tk.Ahead)
+	if tk := issue(t, s, request("hukou", "A", now)); tk.Number != "A002" || tk.AheadKnown || tk.WaitKnown {
+		t.Errorf("after reopen: issued %s (ahead known %v, wait known %v), want A002 with no invented queue figures", tk.Number, tk.AheadKnown, tk.WaitKnown)
 	}
 	got, err := s.Unprinted(context.Background())
 	if err != nil {
@@ -341,7 +242,7 @@ func TestOpenRejectsNewerSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`PRAGMA user_version = 2`); err != nil {
+	if _, err := db.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion+1)); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -364,5 +265,81 @@ func BenchmarkIssue(b *testing.B) {
 		if _, err := s.Issue(ctx, r); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Offline, a kiosk numbers tickets only from its leases, each number once,
+// and they wait to be synced; with no lease left it refuses rather than guess.
+func TestLeasedTicketsAreNumberedOnceAndWaitForSync(t *testing.T) {
+	s, path := openTemp(t)
+	ctx := context.Background()
+	r := request("hukou", "A", at("2024-05-06", "09:00"))
+	if _, err := s.IssueLeased(ctx, r, 0, 0, false); !errors.Is(err, ErrNoLease) {
+		t.Fatalf("offline issue without a lease: %v, want ErrNoLease", err)
+	}
+	if err := s.AddLease(ctx, r.Day(), "A", 9998, 2); err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.IssueLeased(ctx, r, 3, 12, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	b, err := s.IssueLeased(ctx, r, 4, 16, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Number != "A9998" || b.Number != "A9999" || !a.Offline || a.Synced || !a.Approx || a.Ahead != 3 {
+		t.Fatalf("leased tickets %+v and %+v: want A9998 and A9999, offline, unsynced, approximate", a, b)
+	}
+	if _, err := s.IssueLeased(ctx, r, 0, 0, false); !errors.Is(err, ErrNoLease) {
+		t.Fatalf("third offline issue from a lease of two: %v, want ErrNoLease", err)
+	}
+	un, err := s.Unsynced(ctx)
+	if err != nil || len(un) != 2 || un[0].Token != a.Token {
+		t.Fatalf("Unsynced = %+v, %v; want both, oldest first", un, err)
+	}
+	if err := s.MarkSynced(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if un, _ := s.Unsynced(ctx); len(un) != 1 || un[0].Number != "A9999" {
+		t.Fatalf("after syncing A9998, Unsynced = %+v", un)
+	}
+	if n, _ := s.Leased(ctx, r.Day(), "A"); n != 0 {
+		t.Fatalf("%d leased numbers left, want 0", n)
+	}
+}
+
+// A store written by the first firmware opens with its tickets intact.
+func TestVersion1StoreIsUpgraded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tickets.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := schema + fmt.Sprintf("PRAGMA application_id = %d; PRAGMA user_version = 1;", applicationID) +
+		`INSERT INTO tickets (day, prefix, seq, matter, green, lang, issued, ahead, wait_min)
+		 VALUES ('2024-05-06', 'A', 7, 'hukou', 0, 'zh-CN', '2024-05-06T09:00:00+08:00', 0, 0);`
+	if _, err := db.Exec(v1); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	un, err := s.Unprinted(context.Background())
+	if err != nil || len(un) != 1 || un[0].Number != "A007" || !un[0].Synced {
+		t.Fatalf("after upgrade Unprinted = %+v, %v; want A007", un, err)
+	}
+	if tk := issue(t, s, request("hukou", "A", at("2024-05-06", "10:00"))); tk.Number != "A008" {
+		t.Fatalf("next ticket after upgrade is %s, want A008", tk.Number)
 	}
 }

@@ -21,8 +21,7 @@ type Ticket struct {
 	Number      string // "A001"
 	Matter      string
 	Where       string // floor and window area, e.g. "2楼 B区 5-8号窗口"
-	AheadLabel  string // full localized line, e.g. "前面还有 3 人"
-	WaitLabel   string // e.g. "预计等候 约 12 分钟"
+	QueueLabel  string // what is known of the queue, a line each: "前面还有 3 人\n预计等候 约 12 分钟", or "请留意叫号"
 	IssuedLabel string // e.g. "取号时间 2026-11-25 09:41"
 	Green       bool
 	GreenLabel  string // e.g. "绿色通道 优先办理"
@@ -93,7 +92,7 @@ func layout(e *escpos.Encoder, t Ticket, p escpos.Profile) error {
 	e.Bold(false)
 	e.Feed(1)
 
-	lines(e, p, 1, t.Where, t.AheadLabel, t.WaitLabel, t.IssuedLabel)
+	lines(e, p, 1, t.Where, t.QueueLabel, t.IssuedLabel)
 	if t.Green {
 		e.Size(1, 2)
 		e.Bold(true)

@@ -35,8 +35,7 @@ func sample() Ticket {
 		Number:      "A023",
 		Matter:      "不动产登记",
 		Where:       "2楼 B区 5-8号窗口",
-		AheadLabel:  "前面还有 3 人",
-		WaitLabel:   "预计等候 约 12 分钟",
+		QueueLabel:  "前面还有 3 人\n预计等候 约 12 分钟",
 		IssuedLabel: "取号时间 2026-11-25 09:41",
 		Green:       true,
 		GreenLabel:  "绿色通道 优先办理",
@@ -65,8 +64,8 @@ func TestNativeTicketSaysWhereAndHowLong(t *testing.T) {
 		}
 		doc := decode(t, job, p)
 		text := doc.Text()
-		for _, want := range []string{tk.HallName, tk.Title, tk.Number, tk.Matter, tk.Where, tk.AheadLabel,
-			tk.WaitLabel, tk.IssuedLabel, tk.GreenLabel, tk.QRHint, tk.Footer} {
+		for _, want := range []string{tk.HallName, tk.Title, tk.Number, tk.Matter, tk.Where, tk.QueueLabel,
+			tk.IssuedLabel, tk.GreenLabel, tk.QRHint, tk.Footer} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s: ticket text lacks %q:\n%s", name, want, text)
 			}

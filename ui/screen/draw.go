@@ -2,8 +2,8 @@ package screen
 
 import (
 	"image"
-	"slices"
 	"image/color"
+	"slices"
 
 	"onetrip/ui/render"
 )

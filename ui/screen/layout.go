@@ -243,6 +243,9 @@ func (b *builder) attract() {
 	l := b.now
 	b.text(b.t.T("attract.date", "month", int(l.Month()), "day", l.Day(), "weekday", b.t.T("weekday."+strconv.Itoa(int(l.Weekday()))),
 		"time", l.Format("15:04")), image.Rect(margin, 580, 1280-margin, 640), bodyPx, Muted, Center)
+	if b.s.Offline {
+		b.text(b.t.T("attract.offline"), image.Rect(margin, 640, 1280-margin, 684), smallPx, Warn, Center)
+	}
 	b.l.Background = "start"
 }
 
@@ -369,7 +372,7 @@ func (b *builder) done() {
 	lines := []string{
 		m.Name.In(b.lang()),
 		b.t.T("done.where", "where", m.Where.In(b.lang())),
-		b.t.T("done.ahead", "n", t.Ahead) + "  " + b.t.T("done.wait", "min", t.WaitMin),
+		strings.Join(QueueLine(b.t, "done", *t), "  "),
 	}
 	if t.Green {
 		lines = append(lines, b.t.T("ticket.green"))
@@ -381,12 +384,36 @@ func (b *builder) done() {
 		}
 		b.text(s, image.Rect(margin+20, 360+i*56, 800, 410+i*56), bodyPx, st, Center)
 	}
-	link := hall.Link(b.cfg.Hall.QueueLink, b.cfg.Hall.ID, m.ID, t.Number)
-	b.l.QRs = append(b.l.QRs, QR{Payload: link, Box: image.Rect(860, 200, 1220, 560)})
-	b.text(b.t.T("done.qr_hint"), image.Rect(840, 560, 1240, 600), smallPx, Muted, Center)
+	if b.cfg.Hall.QueueLink != "" {
+		link := hall.LinkToken(b.cfg.Hall.QueueLink, b.cfg.Hall.ID, m.ID, t.Number, t.Token)
+		b.l.QRs = append(b.l.QRs, QR{Payload: link, Box: image.Rect(860, 200, 1220, 560)})
+		b.text(b.t.T("done.qr_hint"), image.Rect(840, 560, 1240, 600), smallPx, Muted, Center)
+	}
 	if b.s.CardOnReader {
 		b.text(b.t.T("done.take_card"), image.Rect(margin, 610, 1280-margin, 660), bodyPx, Warn, Center)
 	}
+}
+
+// QueueLine says what is known of the ticket's place in the queue, with
+// the catalog section's ("done" or "ticket") words: people ahead and the
+// wait when known, "请留意叫号" where they are not.
+func QueueLine(t *locale.Catalog, section string, tk flow.Ticket) []string {
+	var parts []string
+	if tk.AheadKnown {
+		parts = append(parts, t.T(section+".ahead", "n", tk.Ahead))
+	}
+	switch {
+	case tk.WaitKnown && tk.WaitMin == 0:
+		// Next in line: the minutes would say 0, the citizen should listen.
+		parts = append(parts, t.T(section+".watch"))
+	case tk.WaitKnown && tk.Approx:
+		parts = append(parts, t.T(section+".wait_approx", "min", tk.WaitMin))
+	case tk.WaitKnown:
+		parts = append(parts, t.T(section+".wait", "min", tk.WaitMin))
+	default:
+		parts = append(parts, t.T(section+".watch"))
+	}
+	return parts
 }
 
 func (b *builder) elsewhere() {

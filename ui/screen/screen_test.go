@@ -56,8 +56,18 @@ func scenes(cfg *flow.Config) map[string]flow.State {
 	holder := flow.Holder{Name: "张三丰", Number: "33010219800101123X"}
 	s0 := flow.New(cfg, t0)
 	printing := step(s0, tap("start", "no-id", "matter:social-card", "take-ticket", "green-channel", "no-questions")...)
-	ticket := flow.Ticket{ID: 1, Number: "A023", Matter: "social-card", Green: true, Ahead: 4, WaitMin: 2, Issued: t0}
+	ticket := flow.Ticket{ID: 1, Number: "A023", Matter: "social-card", Green: true, Ahead: 4, AheadKnown: true,
+		WaitMin: 2, WaitKnown: true, Token: "phone-token-0123456789", Issued: t0}
 	done := step(printing, flow.TicketIssued{Ticket: ticket}, flow.Printed{Number: "A023"}, flow.CardPresent{})
+	// A standalone kiosk knows nothing of the queue: no figures on screen.
+	alone := ticket
+	alone.Green, alone.AheadKnown, alone.WaitKnown = false, false, false
+	doneAlone := step(step(s0, tap("start", "no-id", "matter:social-card", "take-ticket", "no-questions")...),
+		flow.TicketIssued{Ticket: alone}, flow.Printed{Number: "A023"})
+	offline := ticket
+	offline.Green, offline.Approx = false, true
+	doneOffline := step(step(s0, flow.BusChanged{Online: false}), tap("start", "no-id", "matter:social-card", "take-ticket", "no-questions")...)
+	doneOffline = step(doneOffline, flow.TicketIssued{Ticket: offline}, flow.Printed{Number: "A023"})
 	warn := step(s0, tap("start", "no-id")...)
 	warn, _ = flow.Step(cfg, warn, flow.Tick{}, t0.Add(cfg.IdleTimeout))
 	return map[string]flow.State{
@@ -70,6 +80,9 @@ func scenes(cfg *flow.Config) map[string]flow.State {
 		"questions":       step(s0, tap("start", "no-id", "matter:social-card", "take-ticket", "green-channel")...),
 		"printing":        printing,
 		"done":            done,
+		"done-standalone": doneAlone,
+		"done-offline":    doneOffline,
+		"attract-offline": step(s0, flow.BusChanged{Online: false}),
 		"elsewhere":       step(s0, tap("start", "no-id", "category:household", "matter:passport")...),
 		"print-problem":   step(printing, flow.TicketIssued{Ticket: ticket}, flow.PrintFailed{Problem: "paper out"}),
 		"timeout-warning": warn,
@@ -182,7 +195,7 @@ func TestQRCodesOnScreenDeepLink(t *testing.T) {
 	p := NewPainter()
 	for name, want := range map[string]string{
 		"online": "https://zwfw.example.gov.cn/app/matter/social-card?hall=hz-sc",
-		"done":   "https://zwfw.example.gov.cn/queue?hall=hz-sc&ticket=A023",
+		"done":   "https://zwfw.example.gov.cn/queue?hall=hz-sc&ticket=A023&t=phone-token-0123456789",
 	} {
 		l := Build(cfg, scenes(cfg)[name], cats, t0)
 		img := image.NewRGBA(Size)

@@ -347,9 +347,10 @@ func TestWindowEndToEnd(t *testing.T) {
 	if !strings.Contains(doc.Text(), "A001") || !strings.Contains(doc.Text(), "社保卡申领") {
 		t.Fatalf("ticket text:\n%s", doc.Text())
 	}
-	if qrs := doc.QRCodes(); len(qrs) != 1 || qrs[0] != queue {
-		t.Fatalf("ticket QR %v", qrs)
+	if qrs := doc.QRCodes(); len(qrs) != 1 || !strings.HasPrefix(qrs[0], queue+"&t=") || len(qrs[0]) < len(queue)+3+16 {
+		t.Fatalf("ticket QR %v: want %s with the ticket's token", qrs, queue)
 	}
+	link := doc.QRCodes()[0]
 	f, err := os.Open(jobs[0].PNG)
 	if err != nil {
 		t.Fatal(err)
@@ -359,15 +360,16 @@ func TestWindowEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := decodeQR(t, paper); got != queue {
+	if got := decodeQR(t, paper); got != link {
 		t.Fatalf("QR on the paper = %q", got)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if got := decodeQR(t, capture(t, win).(*image.RGBA).SubImage(image.Rect(840, 190, 1240, 570))); got != queue {
+	if got := decodeQR(t, capture(t, win).(*image.RGBA).SubImage(image.Rect(840, 190, 1240, 570))); got != link {
 		t.Fatalf("QR on the done screen = %q", got)
 	}
 
-	// H is the help button on the sim board: the guide desk is told.
+	// H is the help button on the sim board: a guide is called (standalone,
+	// the help lamp lights).
 	xdotool(t, "key", "--window", win, "h")
 	k.waitFor("guide called", func(control.ScreenJSON) bool { return strings.Contains(k.logText(), `msg="guide called" reason=help`) })
 

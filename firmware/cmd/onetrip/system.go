@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"log/slog"
@@ -12,9 +13,11 @@ import (
 	"time"
 
 	"onetrip/boards"
+	"onetrip/firmware/bus"
 	"onetrip/firmware/control"
 	"onetrip/firmware/flow"
 	"onetrip/firmware/hall"
+	"onetrip/firmware/hallqueue"
 	"onetrip/firmware/kiosk"
 	"onetrip/firmware/ticket"
 	"onetrip/ui/headless"
@@ -31,6 +34,8 @@ type system struct {
 	board *boards.Board
 	hall  *hall.Hall
 	store *ticket.Store
+	bus   *bus.Bus
+	link  *hallqueue.Link
 	k     *kiosk.Kiosk
 	api   *control.API
 	first *firstFrame
@@ -68,15 +73,20 @@ func assemble(ctx context.Context, f Flags, log *slog.Logger) (*system, error) {
 	if s.rot, err = rotate.Parse(rot); err != nil {
 		return nil, &configError{err}
 	}
-	if s.hall, err = loadHall(f.Hall); err != nil {
+	if err := os.MkdirAll(f.Data, 0o755); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	if f.Bus != "" {
+		if err := s.joinHall(ctx, f); err != nil {
+			return nil, err
+		}
+	} else if s.hall, err = loadHall(f.Hall); err != nil {
 		return nil, &configError{err}
 	}
 	cats, err := locale.Load()
 	if err != nil {
+		s.Close()
 		return nil, err
-	}
-	if err := os.MkdirAll(f.Data, 0o755); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	if s.store, err = ticket.Open(filepath.Join(f.Data, "tickets.db")); err != nil {
 		return nil, err
@@ -90,10 +100,22 @@ func assemble(ctx context.Context, f Flags, log *slog.Logger) (*system, error) {
 		return nil, err
 	}
 	s.first = &firstFrame{}
+	fc := flow.NewConfig(s.hall)
+	var issuer kiosk.Issuer
+	var desk kiosk.Desk
+	if s.bus != nil {
+		fc.OnBus = true
+		s.link = hallqueue.New(hallqueue.Options{Bus: s.bus, Store: s.store, Hall: s.hall, Kiosk: f.Terminal, Log: log,
+			Online: func(on bool) { s.k.Event(flow.BusChanged{Online: on}) },
+			Acked:  func(id string) { s.k.GuideComing(id) }})
+		issuer, desk = s.link, s.link
+	}
 	s.k = kiosk.New(kiosk.Options{
-		Flow:      flow.NewConfig(s.hall),
+		Flow:      fc,
 		Catalogs:  cats,
 		Store:     s.store,
+		Issuer:    issuer,
+		Desk:      desk,
 		Devices:   devs,
 		Presenter: s.first,
 		Tickets:   kiosk.NewTickets(s.hall, cats, profile, face),
@@ -114,6 +136,30 @@ func assemble(ctx context.Context, f Flags, log *slog.Logger) (*system, error) {
 		s.api.FromWindow = func(p image.Point) image.Point { return s.rot.FromPanel(p, logical) }
 	}
 	return s, nil
+}
+
+// joinHall connects to the hall bus and takes the hall configuration the
+// controller publishes (or the last good copy of it).
+func (s *system) joinHall(ctx context.Context, f Flags) error {
+	id, err := hallOfCreds(f)
+	if err != nil {
+		return &configError{err}
+	}
+	b, err := bus.Connect(ctx, f.busConfig(id), true, s.log)
+	if err != nil {
+		if errors.Is(err, bus.ErrAuth) {
+			return &configError{err}
+		}
+		return err
+	}
+	s.bus = b
+	s.close = append(s.close, func() error { b.Close(); return nil })
+	if s.hall, err = terminalHall(ctx, b, f, s.log); err != nil {
+		s.Close()
+		return &configError{err}
+	}
+	s.log.Info("kiosk on the hall bus", "terminal", f.Terminal, "hall", s.hall.ID, "hall_version", s.hall.Version, "online", b.Online())
+	return nil
 }
 
 func loadHall(path string) (*hall.Hall, error) {
@@ -147,6 +193,12 @@ func (s *system) Run(ctx context.Context, f Flags) error {
 	}
 	if f.FirstFrame {
 		s.first.exit = cancel
+	}
+	if s.link != nil {
+		go s.link.Run(ctx)
+		if !s.bus.Online() {
+			s.k.Event(flow.BusChanged{Online: false})
+		}
 	}
 	panel := s.rot.Size(logical)
 	if f.Headless {
