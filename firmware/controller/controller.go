@@ -64,6 +64,7 @@ type Controller struct {
 	busAddr string
 
 	lastReloadErr string
+	started       time.Time // heartbeats are only missed after this
 }
 
 // ConfigError is a problem the technician fixes in a file or a flag.
@@ -78,7 +79,7 @@ func Start(ctx context.Context, o Options) (*Controller, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	c := &Controller{o: o, log: o.Log, beats: map[string]bus.Beat{}}
+	c := &Controller{o: o, log: o.Log, beats: map[string]bus.Beat{}, started: o.Now()}
 	h, src, err := c.loadHall()
 	if err != nil {
 		return nil, &ConfigError{err}
@@ -271,6 +272,9 @@ func (c *Controller) signOutSilent(ctx context.Context) {
 	for _, ct := range c.view.Counters() {
 		b, ok := c.beats[ct.Terminal]
 		last := ct.Since
+		if c.started.After(last) {
+			last = c.started // a restarted controller first listens for a while
+		}
 		if ok && b.At.After(last) {
 			last = b.At
 		}

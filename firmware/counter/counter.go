@@ -65,6 +65,7 @@ type Counter struct {
 	terminal string
 	window   hall.Window
 	lang     string
+	started  bool // Start ran: the window is signed in
 
 	screen  flow.Screen
 	pending *queue.Event // published, outcome not heard yet; taps wait for it
@@ -92,6 +93,7 @@ func New(h *hall.Hall, cats locale.Catalogs, terminal string, window int, lang s
 // Start signs the window in with the matters it serves, so that the queue
 // counts it in waiting times and Next finds its tickets.
 func (c *Counter) Start(s terminal.Snapshot) []terminal.Effect {
+	c.started = true
 	return []terminal.Effect{terminal.Publish{Event: queue.Event{
 		Kind: queue.SignedIn, At: s.Now, Window: c.window.Number, Terminal: c.terminal,
 		Matters: slices.Clone(c.window.Matters),
@@ -100,6 +102,7 @@ func (c *Counter) Start(s terminal.Snapshot) []terminal.Effect {
 
 // Stop signs the window out.
 func (c *Counter) Stop(s terminal.Snapshot) []terminal.Effect {
+	c.started = false
 	return []terminal.Effect{terminal.Publish{Event: queue.Event{
 		Kind: queue.SignedOut, At: s.Now, Window: c.window.Number, Terminal: c.terminal,
 	}}}
@@ -253,6 +256,11 @@ func (c *Counter) taken(s terminal.Snapshot, number string) notice {
 
 // Changed drops the "nobody is waiting" line once somebody is.
 func (c *Counter) Changed(s terminal.Snapshot, e queue.Event) []terminal.Effect {
+	if c.started && e.Kind == queue.SignedOut && e.Window == c.window.Number && e.Terminal == c.terminal {
+		// The controller signed this window out while it was cut off: it
+		// is back, so it signs in again.
+		return c.Start(s)
+	}
 	if c.notice.key == "nothing_waiting" && e.Kind == queue.Issued && c.window.Serves(e.Matter) {
 		c.notice = notice{}
 	}

@@ -394,3 +394,17 @@ func TestUnsentRatingCanBeGivenAgain(t *testing.T) {
 		t.Fatalf("ticket rated %d", tk.Rating)
 	}
 }
+
+// The controller signs out a window it stopped hearing from; a counter that
+// is still there signs in again.
+func TestSignsInAgainAfterTheControllerSignedItOut(t *testing.T) {
+	r := newRig(t, "zh-CN")
+	out := queue.Event{Kind: queue.SignedOut, At: t0, Window: window, Terminal: id}
+	if err := r.view.Apply(out); err != nil {
+		t.Fatal(err)
+	}
+	r.carry(r.c.Changed(r.snap(), out))
+	if got := r.view.Counters(); len(got) != 1 || got[0].Window != window {
+		t.Fatalf("after the controller's sign-out: %+v, want window %d signed in again", got, window)
+	}
+}
