@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -87,7 +88,7 @@ func Start(ctx context.Context, o Options) (*Controller, error) {
 	if err := os.MkdirAll(o.Data, 0o755); err != nil {
 		return nil, &ConfigError{fmt.Errorf("data directory: %w", err)}
 	}
-	c.keys, err = embedded.LoadKeys(filepath.Join(o.Data, "creds"), h.ID, append(slices(bus.Roles), bus.WindowRoles(h)...))
+	c.keys, err = embedded.LoadKeys(filepath.Join(o.Data, "creds"), h.ID, append(slices.Clone(bus.Roles), bus.WindowRoles(h)...))
 	if err != nil {
 		return nil, &ConfigError{err}
 	}
@@ -132,8 +133,6 @@ func (c *Controller) ensureStreams(ctx context.Context) error {
 		time.Sleep(250 * time.Millisecond)
 	}
 }
-
-func slices(s []string) []string { return append([]string(nil), s...) }
 
 // BusURL is the embedded server's client URL ("" when joining a cluster).
 func (c *Controller) BusURL() string { return c.busAddr }

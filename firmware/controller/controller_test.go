@@ -3,12 +3,14 @@ package controller
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -28,7 +30,7 @@ type logBuf struct {
 func (l *logBuf) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
 func (l *logBuf) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +41,7 @@ func freeAddr(t *testing.T) string {
 
 // start runs a controller on a copy of the sample hall without its own
 // queue link, so tickets link to the controller's phone page.
-func start(t *testing.T, now func() time.Time) (*Controller, string, *logBuf) {
+func start(t testing.TB, now func() time.Time) (*Controller, string, *logBuf) {
 	src, err := assets.FS.ReadFile(assets.SampleHall)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +71,7 @@ func start(t *testing.T, now func() time.Time) (*Controller, string, *logBuf) {
 	return c, file, log
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
@@ -80,7 +82,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func (c *Controller) connect(t *testing.T, role string) *bus.Bus {
+func (c *Controller) connect(t testing.TB, role string) *bus.Bus {
 	b, err := bus.Connect(context.Background(), bus.Config{URLs: []string{c.BusURL()}, Creds: c.Keys().Creds(role), Hall: "hz-sc", Terminal: role},
 		false, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -180,4 +182,46 @@ func TestOfficePageNeedsThePassword(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown ticket token: %d", resp.StatusCode)
 	}
+}
+
+// BenchmarkCallToPhonePage measures from a counter's "call next" being
+// published to the ticket's phone page answering "请到 1 号窗口".
+func BenchmarkCallToPhonePage(b *testing.B) {
+	c, _, _ := start(b, nil)
+	kiosk, counter := c.connect(b, "kiosk"), c.connect(b, "counter-1")
+	ctx := context.Background()
+	day := queue.ServiceDay(time.Now(), 6)
+	var lat []time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		e, _, err := kiosk.Publish(ctx, queue.Event{Kind: queue.Issued, At: time.Now(), Day: day, Prefix: "A", Matter: "social-card",
+			Kiosk: "kiosk-1", Token: fmt.Sprintf("bench-token-%012d", i)}, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		if _, _, err := counter.Publish(ctx, queue.Event{Kind: queue.Called, At: time.Now(), Day: day, Number: e.Number, Window: 1}, 0); err != nil {
+			b.Fatal(err)
+		}
+		url := "http://" + c.WebAddr() + "/t/" + e.Token + ".json"
+		for {
+			resp, err := http.Get(url)
+			if err != nil {
+				b.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), `"window":1`) {
+				break
+			}
+			if time.Since(start) > 5*time.Second {
+				b.Fatalf("phone page never showed the call: %s", body)
+			}
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
