@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"sync"
@@ -288,7 +289,9 @@ func (b *Bus) append(ctx context.Context, subj string, e queue.Event, opts ...je
 	ack, err := b.js.Publish(ctx, subj, data, opts...)
 	if err != nil {
 		var apiErr *jetstream.APIError
-		if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+		// A replicated stream reports the same refusal with its own code.
+		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
 			return nil, fmt.Errorf("%w: %s %s: someone else changed it first", queue.ErrConflict, e.Kind, what(e))
 		}
 		if b.refused(subj) {
@@ -326,7 +329,12 @@ func (b *Bus) claim(ctx context.Context, e queue.Event) (queue.Event, uint64, er
 	if err != nil {
 		return e, 0, err
 	}
-	for range maxClaims {
+	for attempt := range maxClaims {
+		if attempt > 0 {
+			// Another kiosk took the number: wait a moment, a little longer
+			// each time, so that busy kiosks stop colliding in step.
+			time.Sleep(time.Duration(rand.Int64N(int64(attempt)*200)) * time.Microsecond)
+		}
 		next, last, err := b.nextNumber(ctx, st, subj, e)
 		if err != nil {
 			return e, 0, err

@@ -25,6 +25,10 @@ type ServerOptions struct {
 	Cluster     string
 	Routes      []string
 	ClusterName string
+	// SyncInterval is how often JetStream writes its files through to the
+	// disk; zero syncs every message before it is acknowledged, so a power
+	// cut of the controller cannot hand a number out again.
+	SyncInterval time.Duration
 }
 
 // Start starts the embedded server with one NKEY user per role, each
@@ -43,6 +47,11 @@ func Start(o ServerOptions, h *hall.Hall, keys *Keys) (*server.Server, error) {
 		NoSigs:     true,
 		NoLog:      true,
 		MaxPayload: 1 << 20,
+	}
+	if o.SyncInterval > 0 {
+		opts.SyncInterval = o.SyncInterval
+	} else {
+		opts.SyncAlways = true
 	}
 	subj := bus.Subjects{Hall: h.ID}
 	for role, pub := range keys.Public {

@@ -86,6 +86,7 @@ func hallCommand(args []string) int {
 	fs.StringVar(&routes, "routes", "", "the other nodes' routes, comma-separated nats://HOST:PORT")
 	fs.StringVar(&o.Server.ClusterName, "cluster-name", "onetrip", "the cluster's name")
 	fs.IntVar(&o.Replicas, "replicas", 1, "copies of each stream (3 in a three-node cluster)")
+	fs.DurationVar(&o.Server.SyncInterval, "sync-interval", 0, "write the bus's files to disk this often instead of before each acknowledgement (0: every message; a power cut then loses nothing)")
 	tf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
