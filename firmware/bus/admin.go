@@ -31,9 +31,8 @@ func (b *Bus) EnsureStreams(ctx context.Context, o StreamOptions) error {
 		cfg.Replicas = o.Replicas
 		cfg.MaxAge = o.MaxAge
 		cfg.Duplicates = 2 * time.Minute
-		// Reading a prefix's last number may be answered by any replica; a
-		// stale answer only costs a retry, the publish itself is checked.
-		cfg.AllowDirect = true
+		// No direct reads: a replica that has not subscribed yet answers
+		// "no responders", and a kiosk would think the bus is gone.
 		cfg.Description = "onetrip hall " + b.Hall
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		_, err := b.js.CreateOrUpdateStream(cctx, cfg)
