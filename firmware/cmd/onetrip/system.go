@@ -226,26 +226,13 @@ func (s *system) Run(ctx context.Context, f Flags) error {
 	return err
 }
 
-// forward turns window input into kiosk input.
+// forward turns window input, turned by the panel's rotation, into kiosk input.
 func (s *system) forward(ctx context.Context, in <-chan window.Input) {
-	kinds := map[window.InputKind]kiosk.InputKind{
-		window.PointerDown: kiosk.PointerDown, window.PointerUp: kiosk.PointerUp,
-		window.PointerMove: kiosk.PointerMove, window.Key: kiosk.Key,
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case i := <-in:
-			if i.Kind == window.Closed {
-				return
-			}
-			if k, ok := kinds[i.Kind]; ok {
-				p := s.rot.FromPanel(image.Pt(i.X, i.Y), logical)
-				s.k.Input(kiosk.Input{Kind: k, X: p.X, Y: p.Y, Key: i.Key})
-			}
-		}
-	}
+	forwardTo(ctx, in, func(i kiosk.Input) {
+		p := s.rot.FromPanel(image.Pt(i.X, i.Y), logical)
+		i.X, i.Y = p.X, p.Y
+		s.k.Input(i)
+	})
 }
 
 // logical is the size every screen is laid out in; the panel may show it rotated.
