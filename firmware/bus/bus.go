@@ -335,11 +335,16 @@ func (b *Bus) claim(ctx context.Context, e queue.Event) (queue.Event, uint64, er
 			// each time, so that busy kiosks stop colliding in step.
 			time.Sleep(time.Duration(rand.Int64N(int64(attempt)*200)) * time.Microsecond)
 		}
-		next, last, err := b.nextNumber(ctx, st, subj, e)
+		next, last, lastAt, err := b.nextNumber(ctx, st, subj, e)
 		if err != nil {
 			return e, 0, err
 		}
 		e.Seq = next
+		if e.Kind == queue.Issued && !e.At.After(lastAt) {
+			// Call order is by issue time: a kiosk that lost a race for a
+			// number (or whose clock is behind) is still after the winner.
+			e.At = lastAt.Add(time.Microsecond)
+		}
 		if e.Kind == queue.Issued {
 			e.Number = queue.Number(e.Prefix, next)
 		}
@@ -369,7 +374,7 @@ const OfflineFloor = 9000
 
 // nextNumber reads the last claim on subj: the first number of e (a ticket
 // or a leased block) and the stream sequence the claim must follow.
-func (b *Bus) nextNumber(ctx context.Context, st jetstream.Stream, subj string, e queue.Event) (int, uint64, error) {
+func (b *Bus) nextNumber(ctx context.Context, st jetstream.Stream, subj string, e queue.Event) (int, uint64, time.Time, error) {
 	ctx, cancel := b.ctx(ctx)
 	defer cancel()
 	var last queue.Event
@@ -382,24 +387,24 @@ func (b *Bus) nextNumber(ctx context.Context, st jetstream.Stream, subj string, 
 			last.Seq = 9999 + 1
 		}
 	case err != nil:
-		return 0, 0, b.explain("read last number on "+subj, err)
+		return 0, 0, time.Time{}, b.explain("read last number on "+subj, err)
 	default:
 		seq = m.Sequence
 		if err := json.Unmarshal(m.Data, &last); err != nil || last.Seq < 1 {
-			return 0, 0, fmt.Errorf("hall bus: the last claim on %s (sequence %d) is unreadable: %v", subj, m.Sequence, err)
+			return 0, 0, time.Time{}, fmt.Errorf("hall bus: the last claim on %s (sequence %d) is unreadable: %v", subj, m.Sequence, err)
 		}
 	}
 	if e.Kind == queue.Leased {
 		first := last.Seq - e.Count
 		if first < OfflineFloor {
-			return 0, 0, fmt.Errorf("hall bus: prefix %s on %s: all offline numbers %d-9999 are leased", e.Prefix, e.Day, OfflineFloor)
+			return 0, 0, time.Time{}, fmt.Errorf("hall bus: prefix %s on %s: all offline numbers %d-9999 are leased", e.Prefix, e.Day, OfflineFloor)
 		}
-		return first, seq, nil
+		return first, seq, last.At, nil
 	}
 	if last.Seq+1 >= OfflineFloor {
-		return 0, 0, fmt.Errorf("hall bus: prefix %s on %s: numbers up to %d are used; the rest are kept for offline kiosks", e.Prefix, e.Day, OfflineFloor-1)
+		return 0, 0, time.Time{}, fmt.Errorf("hall bus: prefix %s on %s: numbers up to %d are used; the rest are kept for offline kiosks", e.Prefix, e.Day, OfflineFloor-1)
 	}
-	return last.Seq + 1, seq, nil
+	return last.Seq + 1, seq, last.At, nil
 }
 
 // Sequences remembers, for the owner of a view, the stream sequence of the

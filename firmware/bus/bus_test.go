@@ -87,6 +87,7 @@ func TestConcurrentIssueGivesEveryNumberOnce(t *testing.T) {
 	const kiosks, each = 6, 40
 	var mu sync.Mutex
 	got := map[string]string{}
+	at := map[int]time.Time{}
 	var wg sync.WaitGroup
 	for k := range kiosks {
 		b := hb.connect("kiosk")
@@ -104,6 +105,7 @@ func TestConcurrentIssueGivesEveryNumberOnce(t *testing.T) {
 					t.Errorf("%s issued twice (%s and %s)", e.Number, prev, e.Token)
 				}
 				got[e.Number] = e.Token
+				at[e.Seq] = e.At
 				mu.Unlock()
 			}
 		}()
@@ -116,6 +118,13 @@ func TestConcurrentIssueGivesEveryNumberOnce(t *testing.T) {
 	}
 	if len(got) != kiosks*each {
 		t.Errorf("%d numbers, want %d", len(got), kiosks*each)
+	}
+	// Tickets are called by issue time: it must follow the numbers, whatever
+	// the kiosks' clocks said (these kiosks' clocks disagree by design).
+	for n := 2; n <= kiosks*each; n++ {
+		if !at[n].After(at[n-1]) {
+			t.Fatalf("A%03d is issued at %v, not after A%03d at %v: it would be called first", n, at[n], n-1, at[n-1])
+		}
 	}
 }
 

@@ -172,6 +172,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			r.input(in)
 		case d := <-r.deliveries:
 			r.deliver(d)
+			r.drain()
 		case o := <-r.results:
 			if o.Err == nil && o.seq > 0 {
 				r.seqs.Published(o.published, o.seq)
@@ -196,6 +197,20 @@ func (r *Runner) Run(ctx context.Context) error {
 		case <-timer.C:
 		}
 		r.redraw()
+	}
+}
+
+// drain applies every delivery already waiting before the next redraw: a
+// rush of tickets, or catching up with a day's stream, costs one frame,
+// not one frame per ticket.
+func (r *Runner) drain() {
+	for range cap(r.deliveries) {
+		select {
+		case d := <-r.deliveries:
+			r.deliver(d)
+		default:
+			return
+		}
 	}
 }
 
