@@ -171,15 +171,27 @@ func (b *Bus) asyncError(err error) {
 
 // refused reports whether the server said these credentials may not
 // publish to subj.
-func (b *Bus) refused(subj string) bool {
+func (b *Bus) refused(subj string) bool { return b.deniedWith(`"` + subj + `"`) }
+
+// deniedWith reports whether a permission refusal mentioned s.
+func (b *Bus) deniedWith(s string) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for msg := range b.denied {
-		if strings.Contains(msg, "ermission") && strings.Contains(msg, `"`+subj+`"`) {
+		if strings.Contains(msg, "ermission") && strings.Contains(msg, s) {
 			return true
 		}
 	}
 	return false
+}
+
+// readError explains a failed read of stream: a refusal of the
+// credentials, or whatever else went wrong.
+func (b *Bus) readError(stream string, err error) error {
+	if b.deniedWith("." + stream + ".") {
+		return fmt.Errorf("hall bus: these credentials may not read %s", stream)
+	}
+	return b.explain("read "+stream, err)
 }
 
 func (b *Bus) changed(online bool) {
@@ -467,11 +479,11 @@ func (b *Bus) Follow(ctx context.Context, since time.Time, fn func(Delivery)) er
 		OptStartTime:   &since,
 	})
 	if err != nil {
-		return b.explain("follow "+b.Stream(), err)
+		return b.readError(b.Stream(), err)
 	}
 	info, err := cons.Info(cctx)
 	if err != nil {
-		return b.explain("follow "+b.Stream(), err)
+		return b.readError(b.Stream(), err)
 	}
 	if info.NumPending == 0 {
 		fn(Delivery{CaughtUp: true})
@@ -540,11 +552,11 @@ func (b *Bus) fetch(ctx context.Context, stream string, since time.Time) ([]queu
 	}
 	cons, err := b.js.OrderedConsumer(cctx, stream, cfg)
 	if err != nil {
-		return nil, nil, b.explain("read "+stream, err)
+		return nil, nil, b.readError(stream, err)
 	}
 	info, err := cons.Info(cctx)
 	if err != nil {
-		return nil, nil, b.explain("read "+stream, err)
+		return nil, nil, b.readError(stream, err)
 	}
 	var evs []queue.Event
 	var bad []error

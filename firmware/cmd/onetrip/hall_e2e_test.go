@@ -1255,3 +1255,40 @@ func TestWrongCredentialsStopWithStatus2(t *testing.T) {
 	}
 	t.Logf("after %v: %s", took.Round(time.Millisecond), lines[0])
 }
+
+// The report command reads the hall's figures with the report credentials;
+// a kiosk's credentials may not read the ratings and say so in one line.
+func TestReportCommand(t *testing.T) {
+	c := startHall(t, t.TempDir(), freePort(t), freePort(t))
+	k := hallTerminal(t, c, "kiosk", "kiosk", "kiosk-1", "")
+	number, _, err := kioskTicket(k, "pension-cert")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(onetripBin, "report", "--bus", c.busURL(), "--creds", c.creds("report"), "--json").Output()
+	if err != nil {
+		t.Fatalf("onetrip report --json: %v", err)
+	}
+	var r struct {
+		Issued       int `json:"issued"`
+		Satisfaction struct {
+			Rate *float64 `json:"rate"`
+		} `json:"satisfaction"`
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("report JSON: %v\n%s", err, out)
+	}
+	if r.Issued != 1 || r.Satisfaction.Rate != nil {
+		t.Fatalf("report after %s: issued %d, satisfaction %v; want 1 ticket and no rate (nobody rated)", number, r.Issued, r.Satisfaction.Rate)
+	}
+	text, err := exec.Command(onetripBin, "report", "--bus", c.busURL(), "--creds", c.creds("report")).Output()
+	if err != nil || !strings.Contains(string(text), "满意") {
+		t.Fatalf("onetrip report text: %v\n%s", err, text)
+	}
+	cmd := exec.Command(onetripBin, "report", "--bus", c.busURL(), "--creds", c.creds("kiosk"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil || strings.Count(strings.TrimSpace(stderr.String()), "\n") > 0 || !strings.Contains(stderr.String(), "may not") {
+		t.Fatalf("report with kiosk credentials: %v, stderr %q; want a failure in one line saying these credentials may not", err, stderr.String())
+	}
+}
