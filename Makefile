@@ -1,8 +1,14 @@
 # onetrip — the two commands a newcomer needs are `make run` and `make test`.
 # Both install what is missing first (Debian packages only when absent).
 
-GO      ?= go
+# GO is Go 1.26 from PATH, or the pinned toolchain that scripts/need-go fetches
+# with Debian's golang-go into .toolchain/ on a machine without it.
+GO      ?= $(shell ./scripts/need-go)
 BIN     := bin/onetrip
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+COMMIT  := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BUILT   := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.built=$(BUILT)
 PKG     := ./firmware/cmd/onetrip
 # cgo needs these to build the GLFW window; Mesa draws it.
 BUILD_DEBS := gcc pkg-config libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev \
@@ -18,13 +24,12 @@ all: build
 # deps installs the Debian packages that are missing (only those).
 deps:
 	@./scripts/need-debs $(BUILD_DEBS)
-	@command -v $(GO) >/dev/null || { echo "Go 1.26 or newer is needed: https://go.dev/dl/ (then run make again)"; exit 1; }
 
 test-deps: deps
 	@./scripts/need-debs $(TEST_DEBS)
 
 build: deps
-	$(GO) build -o $(BIN) $(PKG)
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) $(PKG)
 
 # run opens the kiosk window on the simulated board with the sample hall.
 run: build
@@ -34,6 +39,8 @@ run: build
 
 # test runs every test, the real window under Xvfb included.
 test: test-deps
+	@unformatted=$$("$$($(GO) env GOROOT)/bin/gofmt" -l $$(git ls-files '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	./scripts/with-x $(GO) test -count=1 -timeout 15m ./...
 
@@ -42,4 +49,4 @@ bench: test-deps build
 	./scripts/with-x $(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 20m ./... | tee bench.out | grep -E '^(Benchmark|ok|FAIL|---)' 
 
 clean:
-	rm -rf bin bench.out
+	rm -rf bin bench.out .toolchain

@@ -17,6 +17,7 @@ import (
 	"onetrip/firmware/bus"
 	"onetrip/firmware/bus/embedded"
 	"onetrip/firmware/controller"
+	"onetrip/firmware/datadir"
 	"onetrip/firmware/hall"
 	"onetrip/firmware/report"
 )
@@ -70,7 +71,6 @@ func (f Flags) busConfig(hallID string) bus.Config {
 // hallCommand runs the hall controller.
 func hallCommand(args []string) int {
 	fs := flag.NewFlagSet("onetrip hall", flag.ContinueOnError)
-	fs.SetOutput(os.Stdout)
 	var o controller.Options
 	var busURLs, routes string
 	var tf tlsFlags
@@ -88,10 +88,11 @@ func hallCommand(args []string) int {
 	fs.IntVar(&o.Replicas, "replicas", 1, "copies of each stream (3 in a three-node cluster)")
 	fs.DurationVar(&o.Server.SyncInterval, "sync-interval", 0, "write the bus's files to disk this often instead of before each acknowledgement (0: every message; a power cut then loses nothing)")
 	tf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		fmt.Fprintf(os.Stderr, "%s: %v (see %s -h)\n", fs.Name(), err, fs.Name())
 		return exitConfig
 	}
 	switch {
@@ -111,8 +112,15 @@ func hallCommand(args []string) int {
 	if o.PublicURL == "" && o.Web != "" {
 		o.PublicURL = "http://" + o.Web
 	}
+	release, err := datadir.Lock(o.Data)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "onetrip hall: %v\n", err)
+		return exitConfig
+	}
+	defer release()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	o.Log = log
+	log.Info("onetrip hall starting", "version", buildVersion().Version, "commit", buildVersion().Commit)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c, err := controller.Start(ctx, o)
@@ -137,7 +145,6 @@ func hallCommand(args []string) int {
 // reportCommand prints the hall's figures, read from the bus.
 func reportCommand(args []string) int {
 	fs := flag.NewFlagSet("onetrip report", flag.ContinueOnError)
-	fs.SetOutput(os.Stdout)
 	var f Flags
 	var asJSON bool
 	var from, to string
@@ -148,10 +155,11 @@ func reportCommand(args []string) int {
 	fs.StringVar(&to, "to", "", "last service day, 2006-01-02")
 	fs.StringVar(&f.Lang, "lang", "zh-CN", "language of the text: zh-CN or en")
 	f.TLS.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		fmt.Fprintf(os.Stderr, "%s: %v (see %s -h)\n", fs.Name(), err, fs.Name())
 		return exitConfig
 	}
 	if f.Bus == "" || f.Creds == "" {

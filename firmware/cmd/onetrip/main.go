@@ -21,9 +21,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"runtime/debug"
 	"syscall"
 	"time"
+
+	"onetrip/firmware/datadir"
 )
 
 // GLFW must run on the main OS thread.
@@ -49,6 +52,8 @@ func main() {
 		os.Exit(hallCommand(os.Args[2:]))
 	case "report":
 		os.Exit(reportCommand(os.Args[2:]))
+	case "version", "--version":
+		buildVersion().write(os.Stdout)
 	default:
 		fmt.Fprintf(os.Stderr, "onetrip: unknown command %q\n", os.Args[1])
 		usage(os.Stderr)
@@ -64,6 +69,7 @@ usage:
                            (see "onetrip run -h")
   onetrip hall [flags]     run the hall controller: the hall bus, phone and office pages
   onetrip report [flags]   print the hall's figures (satisfaction, waits, window time)
+  onetrip version          the version, commit, build date and Go version
 `)
 }
 
@@ -95,7 +101,15 @@ func parseFlags(args []string) (Flags, error) {
 	fs.StringVar(&f.Board, "board", "", "board to run on: a name from boards/, or auto (detect; the default on ARM; sim elsewhere)")
 	fs.StringVar(&f.IDCard, "idcard", "", "point the ID-card reader elsewhere: sim, ga467:/dev/ttyUSB0?baud=115200, pn532[:BUS]")
 	fs.StringVar(&f.Printer, "printer", "", "point the printer elsewhere: sim, escpos:/dev/usb/lp0?profile=80mm, escpos+tcp://HOST:9100?profile=80mm")
-	fs.IntVar(&f.Rotation, "rotation", -1, "screen rotation 0/90/180/270 (default: the board's)")
+	f.Rotation = -1
+	fs.Func("rotation", "screen rotation 0, 90, 180 or 270 (default: the board's)", func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a number of degrees", s)
+		}
+		f.Rotation = n
+		return nil
+	})
 	fs.StringVar(&f.Hall, "hall", "", "hall configuration file (default: the sample hall)")
 	fs.StringVar(&f.Data, "data", "", "data directory for tickets and printed jobs (default: the user's state directory)")
 	fs.BoolVar(&f.Headless, "headless", false, "run without a window (frames stay in memory; see the control API's /screenshot)")
@@ -109,11 +123,8 @@ func parseFlags(args []string) (Flags, error) {
 	fs.IntVar(&f.Window, "window", 0, "counter: the window number to sign in to")
 	fs.StringVar(&f.Lang, "lang", "", "guide, counter, display: the screen's language (default: the hall's first)")
 	f.TLS.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return f, err
-	}
-	if fs.NArg() > 0 {
-		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if err := f.checkRole(); err != nil {
 		return f, err
@@ -146,9 +157,15 @@ func run(args []string) int {
 		return 0
 	}
 	if err != nil {
+		fmt.Fprintf(os.Stderr, "onetrip run: %v (see onetrip run -h)\n", err)
+		return exitConfig
+	}
+	release, err := datadir.Lock(f.Data)
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "onetrip: %v\n", err)
 		return exitConfig
 	}
+	defer release()
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit keeps the resident set inside the 40 MB budget (a Pi
 		// Zero 2 W has 512 MB for everything); the collector only works
@@ -176,6 +193,10 @@ func run(args []string) int {
 	defer sys.Close()
 	if err := sys.Run(ctx, f); err != nil {
 		fmt.Fprintf(os.Stderr, "onetrip: %v\n", err)
+		var ce *configError
+		if errors.As(err, &ce) {
+			return exitConfig
+		}
 		return 1
 	}
 	return 0

@@ -99,6 +99,7 @@ func assemble(ctx context.Context, f Flags, log *slog.Logger) (*system, error) {
 		s.Close()
 		return nil, err
 	}
+	s.logStart(f)
 	s.first = &firstFrame{}
 	fc := flow.NewConfig(s.hall)
 	var issuer kiosk.Issuer
@@ -136,6 +137,33 @@ func assemble(ctx context.Context, f Flags, log *slog.Logger) (*system, error) {
 		s.api.FromWindow = func(p image.Point) image.Point { return s.rot.FromPanel(p, logical) }
 	}
 	return s, nil
+}
+
+// logStart names, once, everything a technician needs to know what runs:
+// the version, the board, the hall file and its version, the data
+// directory and each device with its driver.
+func (s *system) logStart(f Flags) {
+	v := buildVersion()
+	hallFile := f.Hall
+	switch {
+	case s.bus != nil:
+		hallFile = "from the hall bus"
+	case hallFile == "":
+		hallFile = "sample (built in)"
+	}
+	device := func(d boards.Device) string {
+		for _, part := range []string{d.Spec, d.Port} {
+			if part != "" {
+				return d.Driver + " " + part
+			}
+		}
+		return d.Driver
+	}
+	b := s.board
+	s.log.Info("kiosk starting", "version", v.Version, "commit", v.Commit, "board", b.Name,
+		"hall", s.hall.ID, "hall_file", hallFile, "hall_version", s.hall.Version, "data", f.Data,
+		"idcard", device(b.IDCard), "printer", device(b.Printer),
+		"buttons", len(b.Buttons), "lamps", len(b.Lamps), "buzzer", b.Buzzer.Enabled, "rotation", s.rot)
 }
 
 // joinHall connects to the hall bus and takes the hall configuration the
@@ -186,7 +214,7 @@ func (s *system) Run(ctx context.Context, f Flags) error {
 	if s.api != nil {
 		ln, err := control.Listen(f.Control)
 		if err != nil {
-			return err
+			return &configError{err}
 		}
 		s.log.Info("control API listening", "addr", ln.Addr().String())
 		go s.api.Serve(ctx, ln)
