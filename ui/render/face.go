@@ -34,7 +34,7 @@ type glyph struct {
 }
 
 func newFace(f *Font, px float64) *Face {
-	x := f.XFace(px)
+	x := f.otFace(px)
 	m := x.Metrics()
 	return &Face{
 		px:      px,
@@ -97,7 +97,9 @@ func (fc *Face) glyph(r rune) *glyph {
 func (fc *Face) rasterize(r rune) *glyph {
 	dr, mask, mp, adv, ok := fc.x.Glyph(fixed.Point26_6{}, r)
 	if !ok {
-		return fc.missingBox()
+		// The font lacks r (glyph 0): x/image still hands back .notdef, a
+		// narrow Latin box; draw the CJK-sized one instead.
+		return missingBox(fc.px)
 	}
 	g := &glyph{mask: make([]uint8, dr.Dx()*dr.Dy()), bounds: dr, advance: adv}
 	// The mask is reused by the next Glyph call: copy it.
@@ -109,11 +111,12 @@ func (fc *Face) rasterize(r rune) *glyph {
 	return g
 }
 
-// missingBox is the replacement for a rune the font lacks: a hollow box the
-// size of a CJK character, so missing text is noticed rather than silently
-// blank.
-func (fc *Face) missingBox() *glyph {
-	em := fc.px
+// missingBox is the replacement for a rune the font lacks at px pixels per
+// em: a hollow box the size of a CJK character, so missing text is noticed
+// rather than silently blank. Screens (Face) and paper (XFace) draw the same
+// box.
+func missingBox(px float64) *glyph {
+	em := px
 	b := image.Rect(
 		int(math.Round(0.1*em)), -int(math.Round(0.82*em)),
 		int(math.Round(0.9*em)), int(math.Round(0.1*em)),

@@ -9,11 +9,13 @@ package render
 
 import (
 	"fmt"
+	"image"
 	"sync"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
 
 	"onetrip/assets/fonts"
 )
@@ -64,9 +66,56 @@ func (f *Font) Face(px float64) *Face {
 // XFace returns a new golang.org/x/image/font.Face of f at px pixels per em,
 // for packages that draw with x/image (such as ticket paper rendering). Unlike
 // a Face it is not safe for concurrent use: each user should take its own.
+// Runes the font lacks draw as the same hollow box a Face draws (x/image alone
+// would draw the font's narrow .notdef); Glyph, GlyphBounds and GlyphAdvance
+// still report !ok for them.
 func (f *Font) XFace(px float64) font.Face {
+	box := missingBox(px)
+	return &xFace{
+		Face: f.otFace(px),
+		box:  box,
+		mask: image.Alpha{Pix: box.mask, Stride: box.bounds.Dx(), Rect: image.Rect(0, 0, box.bounds.Dx(), box.bounds.Dy())},
+	}
+}
+
+// otFace is x/image's own face of f at px pixels per em.
+func (f *Font) otFace(px float64) font.Face {
 	// At 72 DPI a point is a pixel. NewFace only stores its options and
 	// never fails.
 	xf, _ := opentype.NewFace(f.sfnt, &opentype.FaceOptions{Size: px, DPI: 72, Hinting: font.HintingNone})
 	return xf
+}
+
+// xFace is an x/image face that draws missingBox for the runes its font
+// lacks.
+type xFace struct {
+	font.Face
+	box  *glyph
+	mask image.Alpha // box.mask
+}
+
+func (x *xFace) Glyph(dot fixed.Point26_6, r rune) (image.Rectangle, image.Image, image.Point, fixed.Int26_6, bool) {
+	dr, mask, mp, adv, ok := x.Face.Glyph(dot, r)
+	if ok {
+		return dr, mask, mp, adv, true
+	}
+	o := image.Pt(dot.X.Round(), dot.Y.Round())
+	return x.box.bounds.Add(o), &x.mask, image.Point{}, x.box.advance, false
+}
+
+func (x *xFace) GlyphBounds(r rune) (fixed.Rectangle26_6, fixed.Int26_6, bool) {
+	b, adv, ok := x.Face.GlyphBounds(r)
+	if ok {
+		return b, adv, true
+	}
+	bb := x.box.bounds
+	return fixed.R(bb.Min.X, bb.Min.Y, bb.Max.X, bb.Max.Y), x.box.advance, false
+}
+
+func (x *xFace) GlyphAdvance(r rune) (fixed.Int26_6, bool) {
+	adv, ok := x.Face.GlyphAdvance(r)
+	if ok {
+		return adv, true
+	}
+	return x.box.advance, false
 }

@@ -3,7 +3,10 @@
 //
 // The set is every character the kiosk may show or print: ASCII, Latin-1,
 // general punctuation, CJK symbols, fullwidth forms, all 7445 characters of
-// GB 2312 and a few symbols used on screens and tickets.
+// GB 2312, the whole of CJK Unified Ideographs and Extension A (the hanzi of
+// the GB 18030 core, so any name or address on a resident ID card draws) and
+// a few symbols used on screens and tickets. Code points the source font has
+// no glyph for are skipped by the subsetter.
 package main
 
 import (
@@ -22,6 +25,8 @@ var blocks = []struct{ lo, hi rune }{
 	{0x00A0, 0x00FF}, // Latin-1 supplement
 	{0x2000, 0x206F}, // general punctuation
 	{0x3000, 0x303F}, // CJK symbols and punctuation
+	{0x3400, 0x4DBF}, // CJK Unified Ideographs Extension A
+	{0x4E00, 0x9FFF}, // CJK Unified Ideographs
 	{0xFF00, 0xFFEF}, // halfwidth and fullwidth forms
 }
 

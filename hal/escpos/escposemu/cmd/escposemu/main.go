@@ -26,13 +26,12 @@ import (
 	"syscall"
 
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/goregular"
-	"golang.org/x/image/font/opentype"
 
 	"onetrip/hal/escpos"
 	"onetrip/hal/escpos/escposemu"
 	"onetrip/hal/escpos/escpossim"
 	"onetrip/hal/serial/serialtest"
+	"onetrip/ui/render"
 )
 
 func main() {
@@ -114,7 +113,7 @@ func jobSink(dir string, p escpos.Profile) (func([]byte), error) {
 			fmt.Printf("job %d: %d bytes\n", n, len(job))
 		}, nil
 	}
-	sim, err := escpossim.New(dir, p, goFace())
+	sim, err := escpossim.New(dir, p, paperFace)
 	if err != nil {
 		return nil, err
 	}
@@ -127,14 +126,10 @@ func jobSink(dir string, p escpos.Profile) (func([]byte), error) {
 	}, nil
 }
 
-// goFace draws the paper preview; it has no Chinese glyphs, the bytes are exact.
-func goFace() func(px float64) font.Face {
-	f, _ := opentype.Parse(goregular.TTF)
-	return func(px float64) font.Face {
-		face, _ := opentype.NewFace(f, &opentype.FaceOptions{Size: px, DPI: 72})
-		return face
-	}
-}
+// paperFace draws the paper preview with the kiosk's own embedded font, the
+// one its screens and raster tickets use, so Chinese shows as on the kiosk
+// and a character the font lacks shows as the same hollow box.
+func paperFace(px float64) font.Face { return render.DefaultFont().XFace(px) }
 
 // commands are the faults stdin can switch, by name.
 var commands = map[string]func(e *escposemu.Emulator){
