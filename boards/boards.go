@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"onetrip/firmware/tomlpos"
 )
 
 //go:embed *.toml
@@ -146,17 +148,12 @@ func Load(name string) (*Board, error) {
 // returned as "board FILE:LINE: problem".
 func Parse(file string, src []byte) (*Board, error) {
 	var b Board
-	md, err := toml.Decode(string(src), &b)
+	f := tomlpos.New(file, src)
+	md, err := f.Decode(&b)
 	if err != nil {
-		return nil, decodeError("board", file, src, err, func(block string) error {
-			_, err := toml.Decode(block, new(Board))
-			return err
-		})
+		return nil, fmt.Errorf("board %w", err)
 	}
-	c := &checker{file: file, lines: indexLines(src), md: md}
-	if und := md.Undecoded(); len(und) > 0 {
-		return nil, c.errorf(c.lines.undecoded(und[0]), "unknown key %q", und[0].String())
-	}
+	c := &checker{f: f, md: md}
 	for _, check := range []func(*Board) error{c.name, c.display, c.backlight, c.gpio, c.i2c, c.idcard, c.printer} {
 		if err := check(&b); err != nil {
 			return nil, err
@@ -195,21 +192,17 @@ var i2cAddresses = map[string][]int{
 
 // checker checks one decoded board file and words its problems.
 type checker struct {
-	file  string
-	lines lineIndex
-	md    toml.MetaData
+	f  *tomlpos.File
+	md toml.MetaData
 }
 
 func (c *checker) errorf(line int, format string, args ...any) error {
-	if line > 0 {
-		return fmt.Errorf("board %s:%d: %s", c.file, line, fmt.Sprintf(format, args...))
-	}
-	return fmt.Errorf("board %s: %s", c.file, fmt.Sprintf(format, args...))
+	return fmt.Errorf("board %w", c.f.Errorf(line, format, args...))
 }
 
 func (c *checker) name(b *Board) error {
-	if want := strings.TrimSuffix(path.Base(c.file), ".toml"); b.Name != want {
-		return c.errorf(c.lines.at("", 0, "name"), "name %q does not match the file name (want %q)", b.Name, want)
+	if want := strings.TrimSuffix(path.Base(c.f.Name()), ".toml"); b.Name != want {
+		return c.errorf(c.f.Line("", 0, "name"), "name %q does not match the file name (want %q)", b.Name, want)
 	}
 	return nil
 }
@@ -218,11 +211,11 @@ func (c *checker) display(b *Board) error {
 	d := b.Display
 	switch {
 	case d.Width < 320 || d.Height < 240:
-		return c.errorf(c.lines.at("display", 0, "width"), "display %dx%d is too small", d.Width, d.Height)
+		return c.errorf(c.f.Line("display", 0, "width"), "display %dx%d is too small", d.Width, d.Height)
 	case d.Rotation%90 != 0 || d.Rotation < 0 || d.Rotation > 270:
-		return c.errorf(c.lines.at("display", 0, "rotation"), "display rotation %d must be 0, 90, 180 or 270", d.Rotation)
+		return c.errorf(c.f.Line("display", 0, "rotation"), "display rotation %d must be 0, 90, 180 or 270", d.Rotation)
 	case !slices.Contains(touchModes, d.Touch):
-		return c.errorf(c.lines.at("display", 0, "touch"), "display touch %q must be one of %s", d.Touch, strings.Join(touchModes, ", "))
+		return c.errorf(c.f.Line("display", 0, "touch"), "display touch %q must be one of %s", d.Touch, strings.Join(touchModes, ", "))
 	}
 	return nil
 }
@@ -231,11 +224,11 @@ func (c *checker) backlight(b *Board) error {
 	bl := b.Backlight
 	switch {
 	case c.md.IsDefined("backlight") && bl.Name == "":
-		return c.errorf(c.lines.at("backlight", 0, "name"), "[backlight] needs name, its directory in /sys/class/backlight")
+		return c.errorf(c.f.Line("backlight", 0, "name"), "[backlight] needs name, its directory in /sys/class/backlight")
 	case bl.Name != "" && !backlightName.MatchString(bl.Name):
-		return c.errorf(c.lines.at("backlight", 0, "name"), "backlight name %q is not a directory name in /sys/class/backlight", bl.Name)
+		return c.errorf(c.f.Line("backlight", 0, "name"), "backlight name %q is not a directory name in /sys/class/backlight", bl.Name)
 	case bl.BlankAfterMinutes < 0:
-		return c.errorf(c.lines.at("backlight", 0, "blank_after_minutes"), "blank_after_minutes %d is negative", bl.BlankAfterMinutes)
+		return c.errorf(c.f.Line("backlight", 0, "blank_after_minutes"), "blank_after_minutes %d is negative", bl.BlankAfterMinutes)
 	}
 	return nil
 }
@@ -253,11 +246,11 @@ func (c *checker) gpio(b *Board) error {
 	for i, ch := range b.Chips {
 		switch {
 		case !chipName.MatchString(ch.Name):
-			return c.errorf(c.lines.at("gpiochip", i, "name"), "gpiochip name %q must look like gpiochip0", ch.Name)
+			return c.errorf(c.f.Line("gpiochip", i, "name"), "gpiochip name %q must look like gpiochip0", ch.Name)
 		case chips[ch.Name].Name != "":
-			return c.errorf(c.lines.at("gpiochip", i, "name"), "gpiochip %s is defined twice", ch.Name)
+			return c.errorf(c.f.Line("gpiochip", i, "name"), "gpiochip %s is defined twice", ch.Name)
 		case ch.Lines <= 0:
-			return c.errorf(c.lines.at("gpiochip", i, "lines"), "gpiochip %s needs its number of lines", ch.Name)
+			return c.errorf(c.f.Line("gpiochip", i, "lines"), "gpiochip %s needs its number of lines", ch.Name)
 		}
 		chips[ch.Name] = ch
 	}
@@ -271,7 +264,7 @@ func (c *checker) gpio(b *Board) error {
 		}
 		if k := strings.ToUpper(btn.Key); k != "" {
 			if other, dup := keys[k]; dup {
-				return c.errorf(c.lines.at("button", i, "key"), "%s: key %q is already button %q's", who, btn.Key, other)
+				return c.errorf(c.f.Line("button", i, "key"), "%s: key %q is already button %q's", who, btn.Key, other)
 			}
 			keys[k] = btn.Name
 		}
@@ -299,7 +292,7 @@ func (c *checker) gpio(b *Board) error {
 // unique checks that the occ-th [[table]] has a name not used before by
 // another of its kind.
 func (c *checker) unique(table string, occ int, name string, names map[string]bool) error {
-	line := c.lines.at(table, occ, "name")
+	line := c.f.Line(table, occ, "name")
 	switch {
 	case name == "":
 		return c.errorf(line, "%s has no name", table)
@@ -313,20 +306,20 @@ func (c *checker) unique(table string, occ int, name string, names map[string]bo
 // pin checks one user's pin. On a board without GPIO chips (simulated)
 // pins are not wired; on any other board they must be.
 func (c *checker) pin(who, table string, occ int, p Pin, chips map[string]Chip, used map[Pin]pinUser) error {
-	hasChip, hasLine := c.lines.has(table, occ, "chip"), c.lines.has(table, occ, "line")
+	hasChip, hasLine := c.f.Has(table, occ, "chip"), c.f.Has(table, occ, "line")
 	switch {
 	case !hasChip && !hasLine && len(chips) == 0:
 		return nil
 	case !hasChip:
-		return c.errorf(c.lines.at(table, occ, "line"), "%s has no chip", who)
+		return c.errorf(c.f.Line(table, occ, "line"), "%s has no chip", who)
 	case !hasLine:
-		return c.errorf(c.lines.at(table, occ, "chip"), "%s has no line", who)
+		return c.errorf(c.f.Line(table, occ, "chip"), "%s has no line", who)
 	}
 	ch, ok := chips[p.Chip]
 	if !ok {
-		return c.errorf(c.lines.at(table, occ, "chip"), "%s: unknown chip %q (this board's chips: %s)", who, p.Chip, chipList(chips))
+		return c.errorf(c.f.Line(table, occ, "chip"), "%s: unknown chip %q (this board's chips: %s)", who, p.Chip, chipList(chips))
 	}
-	line := c.lines.at(table, occ, "line")
+	line := c.f.Line(table, occ, "line")
 	if p.Line < 0 || p.Line >= ch.Lines {
 		return c.errorf(line, "%s: unknown pin: line %d is not on %s (lines 0-%d)", who, p.Line, p.Chip, ch.Lines-1)
 	}
@@ -356,14 +349,14 @@ func (c *checker) durations(who string, occ int, btn Button) error {
 		v   time.Duration
 	}{{"debounce", btn.Debounce}, {"long_press", btn.LongPress}, {"stuck_after", btn.StuckAfter}} {
 		if d.v < 0 {
-			return c.errorf(c.lines.at("button", occ, d.key), "%s: %s %v is negative", who, d.key, d.v)
+			return c.errorf(c.f.Line("button", occ, d.key), "%s: %s %v is negative", who, d.key, d.v)
 		}
 	}
 	switch {
 	case btn.LongPress != 0 && btn.LongPress <= btn.Debounce:
-		return c.errorf(c.lines.at("button", occ, "long_press"), "%s: long_press %v must be longer than debounce %v", who, btn.LongPress, btn.Debounce)
+		return c.errorf(c.f.Line("button", occ, "long_press"), "%s: long_press %v must be longer than debounce %v", who, btn.LongPress, btn.Debounce)
 	case btn.StuckAfter != 0 && btn.StuckAfter <= max(btn.LongPress, btn.Debounce):
-		return c.errorf(c.lines.at("button", occ, "stuck_after"), "%s: stuck_after %v must be longer than long_press and debounce", who, btn.StuckAfter)
+		return c.errorf(c.f.Line("button", occ, "stuck_after"), "%s: stuck_after %v must be longer than long_press and debounce", who, btn.StuckAfter)
 	}
 	return nil
 }
@@ -381,7 +374,7 @@ func (c *checker) i2c(b *Board) error {
 	if b.I2C.Bus != "" {
 		bus, err := normalBus(b.I2C.Bus)
 		if err != nil {
-			return c.errorf(c.lines.at("i2c", 0, "bus"), "%v", err)
+			return c.errorf(c.f.Line("i2c", 0, "bus"), "%v", err)
 		}
 		b.I2C.Bus = bus
 	}
@@ -394,21 +387,21 @@ func (c *checker) i2c(b *Board) error {
 		d := &b.I2C.Devices[i]
 		addrs, ok := i2cAddresses[d.Kind]
 		if !ok {
-			return c.errorf(c.lines.at("i2c.device", i, "kind"), "i2c device kind %q is unknown (want %s)", d.Kind, strings.Join(sortedKeys(i2cAddresses), ", "))
+			return c.errorf(c.f.Line("i2c.device", i, "kind"), "i2c device kind %q is unknown (want %s)", d.Kind, strings.Join(sortedKeys(i2cAddresses), ", "))
 		}
 		switch {
 		case d.Bus != "":
 			bus, err := normalBus(d.Bus)
 			if err != nil {
-				return c.errorf(c.lines.at("i2c.device", i, "bus"), "%s: %v", d.Kind, err)
+				return c.errorf(c.f.Line("i2c.device", i, "bus"), "%s: %v", d.Kind, err)
 			}
 			d.Bus = bus
 		case b.I2C.Bus == "":
-			return c.errorf(c.lines.at("i2c.device", i, "kind"), "i2c device %s has no bus: set [i2c] bus or its own bus", d.Kind)
+			return c.errorf(c.f.Line("i2c.device", i, "kind"), "i2c device %s has no bus: set [i2c] bus or its own bus", d.Kind)
 		default:
 			d.Bus = b.I2C.Bus
 		}
-		line := c.lines.at("i2c.device", i, "address")
+		line := c.f.Line("i2c.device", i, "address")
 		if !slices.Contains(addrs, d.Address) {
 			return c.errorf(line, "i2c device %s answers at %s, not %#02x", d.Kind, hexList(addrs), d.Address)
 		}
@@ -444,11 +437,11 @@ func (c *checker) driver(kind string, d Device) error {
 	drivers := driverKeys[kind]
 	keys, ok := drivers[d.Driver]
 	if !ok {
-		return c.errorf(c.lines.at(kind, 0, "driver"), "[%s] driver %q is unknown (want %s)", kind, d.Driver, strings.Join(sortedKeys(drivers), ", "))
+		return c.errorf(c.f.Line(kind, 0, "driver"), "[%s] driver %q is unknown (want %s)", kind, d.Driver, strings.Join(sortedKeys(drivers), ", "))
 	}
 	for _, k := range deviceKeys {
 		if c.md.IsDefined(kind, k) && !slices.Contains(keys, k) {
-			return c.errorf(c.lines.at(kind, 0, k), "[%s] driver %s does not use %s", kind, d.Driver, k)
+			return c.errorf(c.f.Line(kind, 0, k), "[%s] driver %s does not use %s", kind, d.Driver, k)
 		}
 	}
 	return nil
@@ -462,10 +455,10 @@ func (c *checker) idcard(b *Board) error {
 	switch d.Driver {
 	case "ga467":
 		if err := checkPort(d.Port); err != nil {
-			return c.errorf(c.lines.at("idcard", 0, "port"), "[idcard] %v", err)
+			return c.errorf(c.f.Line("idcard", 0, "port"), "[idcard] %v", err)
 		}
 		if err := checkBaud(d.Baud, true); err != nil {
-			return c.errorf(c.lines.at("idcard", 0, "baud"), "[idcard] %v", err)
+			return c.errorf(c.f.Line("idcard", 0, "baud"), "[idcard] %v", err)
 		}
 	case "pn532":
 		var found []I2CDevice
@@ -475,7 +468,7 @@ func (c *checker) idcard(b *Board) error {
 			}
 		}
 		if len(found) != 1 {
-			return c.errorf(c.lines.at("idcard", 0, "driver"), "[idcard] driver pn532 needs exactly one [[i2c.device]] of kind pn532 (found %d)", len(found))
+			return c.errorf(c.f.Line("idcard", 0, "driver"), "[idcard] driver pn532 needs exactly one [[i2c.device]] of kind pn532 (found %d)", len(found))
 		}
 		d.Bus, d.Address = found[0].Bus, found[0].Address
 	}
@@ -489,21 +482,21 @@ func (c *checker) printer(b *Board) error {
 	}
 	if d.Driver == "escpos" {
 		if d.Spec == "" {
-			return c.errorf(c.lines.at("printer", 0, "driver"), "[printer] driver escpos needs device, e.g. %q", "escpos:/dev/usb/lp0?profile=80mm")
+			return c.errorf(c.f.Line("printer", 0, "driver"), "[printer] driver escpos needs device, e.g. %q", "escpos:/dev/usb/lp0?profile=80mm")
 		}
 		profile, err := checkPrinterSpec(d.Spec)
 		if err != nil {
-			return c.errorf(c.lines.at("printer", 0, "device"), "[printer] %v", err)
+			return c.errorf(c.f.Line("printer", 0, "device"), "[printer] %v", err)
 		}
 		if profile != "" && d.Profile != "" && profile != d.Profile {
-			return c.errorf(c.lines.at("printer", 0, "profile"), "[printer] profile %q differs from the device's profile %q", d.Profile, profile)
+			return c.errorf(c.f.Line("printer", 0, "profile"), "[printer] profile %q differs from the device's profile %q", d.Profile, profile)
 		}
 		if profile != "" {
 			d.Profile = profile
 		}
 	}
 	if d.Profile == "" {
-		return c.errorf(c.lines.at("printer", 0, ""), "[printer] needs a profile (profile = \"80mm\", or ?profile= in device)")
+		return c.errorf(c.f.Line("printer", 0, ""), "[printer] needs a profile (profile = \"80mm\", or ?profile= in device)")
 	}
 	return nil
 }

@@ -114,7 +114,12 @@ func TestBrokenBoard(t *testing.T) {
 		{"bad duration", `debounce = "20ms"`, `debounce = "20 ms"`, "20 ms", []string{`invalid duration: "20 ms"`}},
 		{"negative duration", `long_press = "5s"`, `long_press = "-5s"`, "-5s", []string{`button "service": long_press -5s is negative`}},
 		{"long press within debounce", `long_press = "5s"`, `long_press = "10ms"`, `"10ms"`, []string{"long_press 10ms must be longer than debounce 20ms"}},
-		{"wrong type", "line = 17", `line = "17"`, `"17"`, []string{"button.line", "incompatible types"}},
+		{"wrong type", "line = 17", `line = "17"`, `"17"`, []string{`button "help": line must be a whole number (got the string "17")`}},
+		{"wrong type in a later button", "active_low = true\ndebounce = \"20ms\"\nlong_press", "active_low = \"yes\"\ndebounce = \"20ms\"\nlong_press", `"yes"`, []string{`button "service": active_low must be true or false (got the string "yes")`}},
+		{"number with a point", "line = 23", "line = 23.0", "23.0", []string{`lamp "help": line must be a whole number (got the number 23.0)`}},
+		{"wrong type in a table", "width = 1280", `width = "1280"`, `"1280"`, []string{`display: width must be a whole number (got the string "1280")`}},
+		{"wrong type in a nested array", "address = 0x23", `address = "0x23"`, `"0x23"`, []string{`the 2nd [[i2c.device]]: address must be a whole number (got the string "0x23")`}},
+		{"flag as a string", "enabled = true", `enabled = "true"`, `"true"`, []string{`buzzer: enabled must be true or false (got the string "true")`}},
 		{"duplicate button", `name = "service"`, `name = "help"`, `name = "help"     # inside`, []string{`button "help" is defined twice`}},
 		{"duplicate lamp", `name = "status"`, `name = "help"`, `name = "help"        # lit`, []string{`lamp "help" is defined twice`}},
 		{"unknown printer driver", `driver = "escpos"`, `driver = "star"`, `"star"`, []string{`[printer] driver "star" is unknown (want escpos, sim)`}},
@@ -151,6 +156,13 @@ func TestBrokenBoard(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestEmptyBoard(t *testing.T) {
+	_, err := Parse("rpi4-kiosk.toml", []byte("# to be written\n\n"))
+	if err == nil || err.Error() != "board rpi4-kiosk.toml: the file is empty" {
+		t.Errorf("Parse = %v", err)
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/BurntSushi/toml"
+	"onetrip/firmware/tomlpos"
 )
 
 // Auto is the board name that asks for the host's board to be detected.
@@ -68,28 +68,21 @@ type rulesFile struct {
 // parseRules decodes and checks detection rules: every rule has a model
 // and names a known board.
 func parseRules(file string, src []byte) ([]rule, error) {
-	var f rulesFile
-	md, err := toml.Decode(string(src), &f)
-	if err != nil {
-		return nil, decodeError("detect", file, src, err, func(block string) error {
-			_, err := toml.Decode(block, new(rulesFile))
-			return err
-		})
-	}
-	lines := indexLines(src)
-	if und := md.Undecoded(); len(und) > 0 {
-		return nil, fmt.Errorf("detect %s:%d: unknown key %q", file, lines.undecoded(und[0]), und[0].String())
+	var rf rulesFile
+	f := tomlpos.New(file, src)
+	if _, err := f.Decode(&rf); err != nil {
+		return nil, fmt.Errorf("detect %w", err)
 	}
 	known := Names()
-	for i, r := range f.Rules {
+	for i, r := range rf.Rules {
 		switch {
 		case r.Model == "":
-			return nil, fmt.Errorf("detect %s:%d: rule has no model", file, lines.at("rule", i, "model"))
+			return nil, fmt.Errorf("detect %w", f.Errorf(f.Line("rule", i, "model"), "rule has no model"))
 		case !slices.Contains(known, r.Board):
-			return nil, fmt.Errorf("detect %s:%d: board %q is unknown (known boards: %s)", file, lines.at("rule", i, "board"), r.Board, strings.Join(known, ", "))
+			return nil, fmt.Errorf("detect %w", f.Errorf(f.Line("rule", i, "board"), "board %q is unknown (known boards: %s)", r.Board, strings.Join(known, ", ")))
 		}
 	}
-	return f.Rules, nil
+	return rf.Rules, nil
 }
 
 // Detect returns the board for a host: model is /proc/device-tree/model

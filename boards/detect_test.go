@@ -120,6 +120,8 @@ func TestBrokenRules(t *testing.T) {
 		{"[[rule]]\nboard = \"sim\"\n", "detect rules.toml:1: rule has no model"},
 		{"[[rule]]\nmodel = \"Raspberry Pi 5\"\nhat = \"x\"\nboard = \"sim\"\n", `detect rules.toml:3: unknown key "rule.hat"`},
 		{"[[rule]]\nmodel = \"A\"\nboard = \"sim\"\n\n[[rule]]\nmodel = \"B\"\nhat_product_id = 70000\nboard = \"sim\"\n", "detect rules.toml:7: "},
+		{"[[rule]]\nmodel = \"A\"\nboard = \"sim\"\n\n[[rule]]\nmodel = \"B\"\nboard = 3\n", `detect rules.toml:7: the 2nd [[rule]]: board must be a string in quotes (got the number 3)`},
+		{"\n# no rules yet\n", "detect rules.toml: the file is empty"},
 	}
 	for _, tt := range tests {
 		_, err := parseRules("rules.toml", []byte(tt.src))

@@ -4,21 +4,33 @@
 // A hall file is TOML. Anything wrong with it stops start-up with one error
 // naming the file, the line and the problem, because a kiosk that guesses
 // sends citizens to the wrong window.
+//
+// Links. A matter's deep_link and the hall's queue_link are printed as QR
+// codes that citizens open on their phones, so a hall file must not be able
+// to send them anywhere a browser would do harm or leave the encrypted web:
+// both must be https:// links, or use one of the schemes the hall lists in
+// app_schemes (the government app's own, e.g. app_schemes = ["zjzwfw"]).
+// javascript:, data:, file:, mailto:, relative links and the like are
+// refused, and so are browser schemes listed in app_schemes. One exception:
+// queue_link may also be http://, because the hall controller fills it in
+// with its own phone page (http://HOST:PORT/t/{token}), which it serves
+// without TLS on the hall's LAN; that page shows a ticket's place in the
+// queue and asks nothing of the citizen. deep_link never may: it opens the
+// matter's online service, where citizens sign in and hand in documents.
 package hall
 
 import (
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
-
 	"onetrip/assets"
+	"onetrip/firmware/tomlpos"
 )
 
 // Text is a string in every language the hall speaks.
@@ -54,17 +66,21 @@ type Category struct {
 
 // Matter is one kind of business the hall handles (or knows where to send).
 type Matter struct {
-	ID         string     `toml:"id"`
-	Category   string     `toml:"category"`
-	Name       Text       `toml:"name"`
-	Prefix     string     `toml:"prefix"`
-	Where      Text       `toml:"where"`
-	Here       bool       `toml:"here"`
-	Elsewhere  Text       `toml:"elsewhere"`
-	Online     bool       `toml:"online"`
-	DeepLink   string     `toml:"deep_link"`
-	Materials  []Material `toml:"materials"`
-	AvgMinutes float64    `toml:"avg_minutes"`
+	ID        string `toml:"id"`
+	Category  string `toml:"category"`
+	Name      Text   `toml:"name"`
+	Prefix    string `toml:"prefix"`
+	Where     Text   `toml:"where"`
+	Here      bool   `toml:"here"`
+	Elsewhere Text   `toml:"elsewhere"`
+	// Where a matter handled elsewhere is done: opening hours and phone,
+	// printed on the citizen's slip with the address and the materials.
+	ElsewhereHours Text       `toml:"elsewhere_hours"`
+	ElsewherePhone string     `toml:"elsewhere_phone"`
+	Online         bool       `toml:"online"`
+	DeepLink       string     `toml:"deep_link"`
+	Materials      []Material `toml:"materials"`
+	AvgMinutes     float64    `toml:"avg_minutes"`
 }
 
 // Window is one service counter of the hall and the matters it serves.
@@ -105,6 +121,7 @@ type Hall struct {
 	IdleTimeout Duration   `toml:"idle_timeout"`
 	Languages   []string   `toml:"languages"`
 	QueueLink   string     `toml:"queue_link"`
+	AppSchemes  []string   `toml:"app_schemes"` // schemes besides https the links may use: the hall's app's
 	WaitWarning Duration   `toml:"wait_warning"`
 	Figures     Figures    `toml:"figures"`
 	Categories  []Category `toml:"category"`
@@ -177,18 +194,7 @@ func LinkToken(template, hall, matter, ticket, token string) string {
 }
 
 // Error is a problem in a hall file, with the line it was found on.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
-}
+type Error = tomlpos.Error
 
 // Load reads and validates the hall file at path.
 func Load(path string) (*Hall, error) {
@@ -217,20 +223,11 @@ func Parse(name string, src []byte) (*Hall, error) {
 		Figures:     Figures{SatisfactionTarget: 0.96, SatisfiedLevels: 3, WindowGoal: -0.25},
 		Version:     fmt.Sprintf("%x", sha256.Sum256(src))[:12],
 	}
-	md, err := toml.Decode(string(src), h)
-	lines := indexLines(src)
-	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, &Error{name, pe.Position.Line, pe.Message}
-		}
-		return nil, &Error{name, 0, err.Error()}
+	f := tomlpos.New(name, src)
+	if _, err := f.Decode(h); err != nil {
+		return nil, err
 	}
-	if und := md.Undecoded(); len(und) > 0 {
-		k := und[0]
-		return nil, &Error{name, lines.key(k), fmt.Sprintf("unknown key %q", k.String())}
-	}
-	v := validator{name: name, lines: lines}
+	v := validator{f: f}
 	v.hall(h)
 	if v.err != nil {
 		return nil, v.err
@@ -242,23 +239,26 @@ var (
 	idPattern       = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	prefixPattern   = regexp.MustCompile(`^[A-Z]$`)
 	placeholderExpr = regexp.MustCompile(`\{[^{}]*\}`)
+	schemeExpr      = regexp.MustCompile(`^[a-z][a-z0-9+.-]*$`)
+	phonePattern    = regexp.MustCompile(`^\+?[0-9][0-9 -]{4,19}$`)
 	knownLanguages  = map[string]bool{"zh-CN": true, "en": true}
+	// browserSchemes are schemes a browser handles itself: never an app's.
+	browserSchemes = []string{"about", "blob", "data", "file", "ftp", "http", "https", "javascript", "mailto", "sms", "tel", "vbscript", "ws", "wss"}
 )
 
 type validator struct {
-	name  string
-	lines lineIndex
-	err   error
+	f   *tomlpos.File
+	err error
 }
 
 func (v *validator) fail(line int, format string, args ...any) {
 	if v.err == nil {
-		v.err = &Error{v.name, line, fmt.Sprintf(format, args...)}
+		v.err = v.f.Errorf(line, format, args...)
 	}
 }
 
 func (v *validator) hall(h *Hall) {
-	top := func(key string) int { return v.lines.find("", 0, key) }
+	top := func(key string) int { return v.f.Line("", 0, key) }
 	if h.ID == "" || !idPattern.MatchString(h.ID) {
 		v.fail(top("id"), "id: missing or not lower-case letters, digits and '-' (got %q)", h.ID)
 	}
@@ -277,15 +277,26 @@ func (v *validator) hall(h *Hall) {
 			v.fail(top("languages"), "languages: %q has no catalog (have zh-CN, en)", l)
 		}
 	}
-	// Without its own queue_link the hall's controller fills in its phone page.
-	v.template(h.QueueLink, top("queue_link"), "queue_link", false)
+	for _, s := range h.AppSchemes {
+		switch {
+		case s == "https":
+			v.fail(top("app_schemes"), "app_schemes: https is always allowed; list only an app's own scheme, like \"zjzwfw\"")
+		case slices.Contains(browserSchemes, s):
+			v.fail(top("app_schemes"), "app_schemes: %q is not an app's scheme and cannot be allowed; list only an app's own scheme, like \"zjzwfw\"", s)
+		case !schemeExpr.MatchString(s):
+			v.fail(top("app_schemes"), "app_schemes: %q is not a URL scheme (lower-case letters, digits, '+', '-' and '.', like \"zjzwfw\")", s)
+		}
+	}
+	// Without its own queue_link the hall's controller fills in its phone
+	// page, served over http (see the package doc).
+	v.link(h.QueueLink, top("queue_link"), "queue_link", false, true, h.AppSchemes)
 	if h.WaitWarning.Duration < time.Minute || h.WaitWarning.Duration > 8*time.Hour {
 		v.fail(top("wait_warning"), "wait_warning must be between 1m and 8h (got %s)", h.WaitWarning.Duration)
 	}
 	v.figures(h.Figures)
 	cats := map[string]bool{}
 	for i, c := range h.Categories {
-		line := v.lines.find("category", i, "id")
+		line := v.f.Line("category", i, "id")
 		if !idPattern.MatchString(c.ID) {
 			v.fail(line, "category %d: id missing or malformed (%q)", i+1, c.ID)
 		}
@@ -293,7 +304,7 @@ func (v *validator) hall(h *Hall) {
 			v.fail(line, "category %q defined twice", c.ID)
 		}
 		cats[c.ID] = true
-		v.text(c.Name, v.lines.find("category", i, "name"), "category "+c.ID+": name")
+		v.text(c.Name, v.f.Line("category", i, "name"), "category "+c.ID+": name")
 	}
 	if len(h.Matters) == 0 {
 		v.fail(0, "no [[matter]] defined: the kiosk would have nothing to offer")
@@ -302,7 +313,7 @@ func (v *validator) hall(h *Hall) {
 	prefixes := map[string]string{}
 	for i := range h.Matters {
 		m := &h.Matters[i]
-		at := func(key string) int { return v.lines.find("matter", i, key) }
+		at := func(key string) int { return v.f.Line("matter", i, key) }
 		label := fmt.Sprintf("matter %d", i+1)
 		if m.ID != "" {
 			label = fmt.Sprintf("matter %q", m.ID)
@@ -324,7 +335,7 @@ func (v *validator) hall(h *Hall) {
 			v.fail(at("prefix"), "%s: duplicate prefix %q (already used by matter %q)", label, m.Prefix, other)
 		}
 		prefixes[m.Prefix] = m.ID
-		if !v.defined("matter", i, "here") {
+		if !v.f.Has("matter", i, "here") {
 			v.fail(at("id"), "%s: missing field \"here\" (true, or false with an elsewhere block)", label)
 		}
 		if m.Here {
@@ -334,9 +345,15 @@ func (v *validator) hall(h *Hall) {
 			}
 		} else {
 			v.text(m.Elsewhere, at("elsewhere"), label+": elsewhere (where it can be done)")
+			if m.ElsewhereHours != (Text{}) {
+				v.text(m.ElsewhereHours, at("elsewhere_hours"), label+": elsewhere_hours")
+			}
+			if m.ElsewherePhone != "" && !phonePattern.MatchString(m.ElsewherePhone) {
+				v.fail(at("elsewhere_phone"), "%s: elsewhere_phone %q is not a phone number (digits, spaces and '-')", label, m.ElsewherePhone)
+			}
 		}
 		if m.Online {
-			v.template(m.DeepLink, at("deep_link"), label+": deep_link", true)
+			v.link(m.DeepLink, at("deep_link"), label+": deep_link", true, false, h.AppSchemes)
 		} else if m.DeepLink != "" {
 			v.fail(at("deep_link"), "%s: deep_link given but online is not true", label)
 		}
@@ -346,11 +363,16 @@ func (v *validator) hall(h *Hall) {
 			}
 		}
 	}
+	for i, c := range h.Categories {
+		if len(h.MattersIn(c.ID)) == 0 {
+			v.fail(v.f.Line("category", i, "id"), "category %q has no matters: its page on the kiosk would be empty", c.ID)
+		}
+	}
 	v.windows(h)
 }
 
 func (v *validator) figures(f Figures) {
-	at := func(key string) int { return v.lines.find("figures", 0, key) }
+	at := func(key string) int { return v.f.Line("figures", 0, key) }
 	if f.SatisfactionTarget <= 0 || f.SatisfactionTarget > 1 {
 		v.fail(at("satisfaction_target"), "figures: satisfaction_target must be a share between 0 and 1, like 0.96 (got %g)", f.SatisfactionTarget)
 	}
@@ -371,7 +393,7 @@ func (v *validator) windows(h *Hall) {
 	seen := map[int]bool{}
 	served := map[string]bool{}
 	for i, w := range h.Windows {
-		at := func(key string) int { return v.lines.find("window", i, key) }
+		at := func(key string) int { return v.f.Line("window", i, key) }
 		if w.Number < 1 || w.Number > 999 {
 			v.fail(at("number"), "window %d: number must be 1-999 (got %d)", i+1, w.Number)
 		}
@@ -398,14 +420,9 @@ func (v *validator) windows(h *Hall) {
 	}
 	for i, m := range h.Matters {
 		if m.Here && !served[m.ID] {
-			v.fail(v.lines.find("matter", i, "id"), "matter %q: no [[window]] serves it", m.ID)
+			v.fail(v.f.Line("matter", i, "id"), "matter %q: no [[window]] serves it", m.ID)
 		}
 	}
-}
-
-// defined reports whether key was written in the i-th [[table]].
-func (v *validator) defined(table string, i int, key string) bool {
-	return v.lines.find(table, i, key) != v.lines.find(table, i, "")
 }
 
 func (v *validator) text(t Text, line int, what string) {
@@ -414,7 +431,11 @@ func (v *validator) text(t Text, line int, what string) {
 	}
 }
 
-func (v *validator) template(t string, line int, what string, required bool) {
+// link checks a link template: balanced braces, known placeholders, and a
+// scheme a citizen's phone may be sent to: https, http if plainHTTP (the
+// controller's own phone page, see the package doc) or one of the hall's
+// app schemes.
+func (v *validator) link(t string, line int, what string, required, plainHTTP bool, appSchemes []string) {
 	if t == "" {
 		if required {
 			v.fail(line, "%s: missing field", what)
@@ -431,8 +452,30 @@ func (v *validator) template(t string, line int, what string, required bool) {
 			return
 		}
 	}
+	allowed := []string{"https://"}
+	if plainHTTP {
+		allowed = append(allowed, "http://")
+	}
+	for _, s := range appSchemes {
+		allowed = append(allowed, s+":")
+	}
+	rule := "a link must start with " + strings.Join(allowed, " or ")
+	if len(appSchemes) == 0 {
+		rule += " (or an app's scheme listed in app_schemes)"
+	}
 	u, err := url.Parse(Link(t, "h", "m", "A001"))
-	if err != nil || u.Scheme == "" || u.Host == "" && u.Opaque == "" {
-		v.fail(line, "%s: bad template %q: not an absolute URL", what, t)
+	switch {
+	case err != nil || u.Scheme == "":
+		v.fail(line, "%s %q is not a full link: %s", what, t, rule)
+	case u.Scheme == "https" || plainHTTP && u.Scheme == "http":
+		if u.Host == "" {
+			v.fail(line, "%s %q has no host after %s://", what, t, u.Scheme)
+		}
+	case slices.Contains(appSchemes, u.Scheme):
+		if u.Host == "" && u.Opaque == "" && u.Path == "" {
+			v.fail(line, "%s %q has nothing after %s:", what, t, u.Scheme)
+		}
+	default:
+		v.fail(line, "%s %q is refused: %s, not %s:", what, t, rule, u.Scheme)
 	}
 }

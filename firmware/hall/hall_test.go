@@ -1,6 +1,7 @@
 package hall
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -84,6 +85,43 @@ avg_minutes = 6`, "unknown placeholder {mater}", lineOf(`deep_link`)},
 		{"matter served nowhere", "number = 41\nmatters = [\"property-cert-query\"]", "number = 41\nmatters = [\"property-register\"]", `matter "property-cert-query": no [[window]] serves it`, lineOf(`id = "property-cert-query"`)},
 		{"window twice", "number = 41\n", "number = 40\n", `window 40 is listed twice`, lineOf("number = 41\n")},
 		{"satisfied levels", `satisfied_levels = 3`, `satisfied_levels = 5`, `satisfied_levels must be 1-4`, lineOf(`satisfied_levels = 3`)},
+
+		// Values of the wrong type, on their own line (the decoder names the
+		// line of the key's last [[matter]]).
+		{"number as a string", `avg_minutes = 12`, `avg_minutes = "twelve"`, `matter "residence-permit": avg_minutes must be a number (got the string "twelve")`, lineOf(`avg_minutes = 12`)},
+		{"boolean as a string", "here = true\navg_minutes = 5", "here = \"yes\"\navg_minutes = 5", `matter "pension-cert": here must be true or false (got the string "yes")`, lineOf("here = true\navg_minutes = 5")},
+		{"list as a string", `languages = ["zh-CN", "en"]`, `languages = "zh-CN"`, `languages must be a list in [ ] (got the string "zh-CN")`, lineOf(`languages`)},
+		{"text as a string", `name = { zh = "发票申领", en = "Invoice application" }`, `name = "发票申领"`, `matter "invoice": name must be a table (got the string "发票申领")`, lineOf(`name = { zh = "发票申领"`)},
+		{"material flag as a number", `waivable = true },
+]
+
+[[matter]]
+id = "medical-transfer"`, `waivable = 1 },
+]
+
+[[matter]]
+id = "medical-transfer"`, `matter "social-card": materials.waivable must be true or false (got the number 1)`, lineOf(`materials = [`)},
+		{"window number as a string", "number = 13\n", "number = \"13\"\n", `the 13th [[window]]: number must be a whole number (got the string "13")`, lineOf("number = 13\n")},
+		{"figure as a string", `window_goal = -0.25`, `window_goal = "-25%"`, `figures: window_goal must be a number (got the string "-25%")`, lineOf(`window_goal`)},
+
+		{"category without matters", "[[category]]\nid = \"housing\"", "[[category]]\nid = \"tax\"\nname = { zh = \"税务\", en = \"Tax\" }\n\n[[category]]\nid = \"housing\"", `category "tax" has no matters`, lineOf("[[category]]\nid = \"housing\"") + 1},
+
+		// Links a phone must not be sent to.
+		{"javascript deep link", `https://zwfw.example.gov.cn/app/matter/{matter}?hall={hall}"
+avg_minutes = 10`, `javascript:alert(1)"
+avg_minutes = 10`, `matter "medical-transfer": deep_link "javascript:alert(1)" is refused: a link must start with https:// (or an app's scheme listed in app_schemes), not javascript:`, lineOf("avg_minutes = 10") - 1},
+		{"mailto deep link", `https://zwfw.example.gov.cn/app/matter/{matter}?hall={hall}"`, `mailto:office@example.gov.cn?subject={matter}"`, `deep_link "mailto:office@example.gov.cn?subject={matter}" is refused`, lineOf("deep_link")},
+		{"http deep link", `https://zwfw.example.gov.cn/app/matter/{matter}?hall={hall}"`, `http://zwfw.example.gov.cn/app/matter/{matter}"`, `is refused: a link must start with https:// (or an app's scheme listed in app_schemes), not http:`, lineOf("deep_link")},
+		{"data deep link", `https://zwfw.example.gov.cn/app/matter/{matter}?hall={hall}"`, `data:text/html,<script>alert(1)</script>"`, `not data:`, lineOf("deep_link")},
+		{"file deep link", `https://zwfw.example.gov.cn/app/matter/{matter}?hall={hall}"`, `file:///etc/passwd"`, `not file:`, lineOf("deep_link")},
+		{"relative deep link", `https://zwfw.example.gov.cn/app/matter/{matter}?hall={hall}"`, `/app/matter/{matter}"`, `deep_link "/app/matter/{matter}" is not a full link: a link must start with https://`, lineOf("deep_link")},
+		{"deep link without host", `https://zwfw.example.gov.cn/app/matter/{matter}?hall={hall}"`, `https:/app/{matter}"`, `deep_link "https:/app/{matter}" has no host after https://`, lineOf("deep_link")},
+		{"javascript queue link", `queue_link = "https://zwfw.example.gov.cn/queue?hall={hall}&ticket={ticket}&t={token}"`, `queue_link = "JavaScript:alert({ticket})"`, `queue_link "JavaScript:alert({ticket})" is refused: a link must start with https:// or http:// (or an app's scheme listed in app_schemes), not javascript:`, lineOf(`queue_link`)},
+		{"relative queue link", `queue_link = "https://zwfw.example.gov.cn/queue?hall={hall}&ticket={ticket}&t={token}"`, `queue_link = "//zwfw.example.gov.cn/queue"`, `queue_link "//zwfw.example.gov.cn/queue" is not a full link`, lineOf(`queue_link`)},
+		{"scheme not listed", `queue_link = "https://zwfw.example.gov.cn/queue?hall={hall}&ticket={ticket}&t={token}"`, "app_schemes = [\"zjzwfw\"]\nqueue_link = \"alipays://platformapi?appId={hall}\"", `queue_link "alipays://platformapi?appId={hall}" is refused: a link must start with https:// or http:// or zjzwfw:, not alipays:`, lineOf(`queue_link`) + 1},
+		{"browser scheme as an app's", "queue_link = ", "app_schemes = [\"javascript\"]\nqueue_link = ", `app_schemes: "javascript" is not an app's scheme`, lineOf("queue_link")},
+		{"https as an app's", "queue_link = ", "app_schemes = [\"https\"]\nqueue_link = ", `app_schemes: https is always allowed`, lineOf("queue_link")},
+		{"malformed app scheme", "queue_link = ", "app_schemes = [\"zj zwfw:\"]\nqueue_link = ", `app_schemes: "zj zwfw:" is not a URL scheme`, lineOf("queue_link")},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -104,6 +142,65 @@ avg_minutes = 6`, "unknown placeholder {mater}", lineOf(`deep_link`)},
 			}
 			if strings.Contains(msg, "\n") {
 				t.Fatalf("error spans lines: %q", msg)
+			}
+		})
+	}
+}
+
+// A file with nothing in it says so instead of listing what it lacks.
+func TestEmptyFile(t *testing.T) {
+	for _, src := range []string{"", "\n", "# 上城区\n\n   # nothing yet\n"} {
+		_, err := Parse("hall.toml", []byte(src))
+		if err == nil || err.Error() != "hall.toml: the file is empty" {
+			t.Errorf("Parse(%q) = %v", src, err)
+		}
+	}
+}
+
+// Every problem, the decoder's included, is a *Error: the hall command
+// tells a configuration error by it.
+func TestErrorsAreHallErrors(t *testing.T) {
+	src := string(sample(t))
+	for _, broken := range []string{
+		strings.Replace(src, `reset_hour = 6`, `reset_hour = "six"`, 1),
+		strings.Replace(src, `reset_hour = 6`, `reset_hour = = 6`, 1),
+		strings.Replace(src, `reset_hour = 6`, `reset_hour = 60`, 1),
+		"",
+	} {
+		_, err := Parse("hall.toml", []byte(broken))
+		var he *Error
+		if !errors.As(err, &he) || he.File != "hall.toml" {
+			t.Errorf("Parse: %v (%T), want a *hall.Error", err, err)
+		}
+	}
+}
+
+// Links a phone may be sent to: https everywhere, an app scheme the hall
+// lists, and plain http only for queue_link, which the controller fills in
+// with its own phone page on the hall's LAN.
+func TestAcceptedLinks(t *testing.T) {
+	src := string(sample(t))
+	const queue = `queue_link = "https://zwfw.example.gov.cn/queue?hall={hall}&ticket={ticket}&t={token}"`
+	const deep = `deep_link = "https://zwfw.example.gov.cn/app/matter/{matter}?hall={hall}"`
+	cases := []struct {
+		name  string
+		edits []string // old, new, old, new…: the first occurrence of each old is replaced
+	}{
+		{"controller's phone page", []string{queue, `queue_link = "http://10.0.0.2:8080/t/{token}"`}},
+		{"no queue link", []string{queue, ""}},
+		{"app queue link", []string{queue, "app_schemes = [\"zjzwfw\"]\nqueue_link = \"zjzwfw://queue?hall={hall}&t={token}\""}},
+		{"app deep link", []string{queue, "app_schemes = [\"zjzwfw\", \"alipays\"]\n" + queue,
+			deep, `deep_link = "alipays://platformapi/startapp?appId=2021&page={matter}"`}},
+		{"upper-case https", []string{deep, `deep_link = "HTTPS://zwfw.example.gov.cn/app/matter/{matter}"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			edited := src
+			for i := 0; i < len(c.edits); i += 2 {
+				edited = strings.Replace(edited, c.edits[i], c.edits[i+1], 1)
+			}
+			if _, err := Parse("hall.toml", []byte(edited)); err != nil {
+				t.Fatal(err)
 			}
 		})
 	}
