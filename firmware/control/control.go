@@ -12,10 +12,15 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"onetrip/hal/escpos/escpossim"
 	"onetrip/hal/idcard"
@@ -24,13 +29,22 @@ import (
 )
 
 // Terminal is what the API drives: the kiosk or another hall terminal. Its
-// accessors are called inside Do, on the terminal's own goroutine.
+// accessors are called inside Do, on the terminal's own goroutine. POST /card
+// also needs the terminal to be a CardWatcher.
 type Terminal interface {
 	Do(ctx context.Context, f func()) error
 	Layout() *screen.Layout
 	Lang() string
 	Frame() *image.RGBA
 	Touch(p image.Point)
+}
+
+// CardWatcher is a terminal that tells its verdict on the cards it reads (the
+// kiosk). WatchCards calls f with each verdict until stop is called: problem
+// is "" for an accepted card, else the reason it was refused (expired,
+// not_yet_valid, bad_number, unreadable). f must not block.
+type CardWatcher interface {
+	WatchCards(f func(problem string)) (stop func())
 }
 
 // Sim is the simulated hardware the API may drive; nil members answer 409.
@@ -49,7 +63,20 @@ type API struct {
 	ToWindow func(image.Rectangle) image.Rectangle
 	// FromWindow maps a window pixel to the framebuffer; nil = same.
 	FromWindow func(image.Point) image.Point
+
+	carding sync.Mutex // one POST /card at a time, so each gets its own card's verdict
 }
+
+const (
+	// maxBody is the most any request may send.
+	maxBody = 64 << 10
+	// maxMessage is the longest error message an answer carries, so that
+	// none echoes more than a short prefix of what was sent.
+	maxMessage = 200
+)
+
+// verdictWait is how long POST /card waits for the terminal's verdict.
+var verdictWait = 3 * time.Second
 
 // New returns the API for terminal k.
 func New(k Terminal, sim Sim, log *slog.Logger) *API {
@@ -66,7 +93,107 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("POST /button", a.button)
 	mux.HandleFunc("GET /screenshot", a.screenshot)
 	mux.HandleFunc("GET /tickets", a.tickets)
-	return mux
+	return guard(mux)
+}
+
+// guard admits only requests from this machine's own pages and tools: the
+// Host must be a loopback name with the listening port (a browser page whose
+// name was rebound to 127.0.0.1 sends its own name) and an Origin, if any,
+// must be loopback too. It caps every body at maxBody.
+func guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := checkHost(r); err != nil {
+			fail(w, http.StatusMisdirectedRequest, err)
+			return
+		}
+		if err := checkOrigin(r); err != nil {
+			fail(w, http.StatusForbidden, err)
+			return
+		}
+		if r.ContentLength > maxBody {
+			fail(w, http.StatusRequestEntityTooLarge, errTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+var errTooLarge = fmt.Errorf("body over the %d KiB limit", maxBody>>10)
+
+func checkHost(r *http.Request) error {
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return errors.New("host: the connection has no local address")
+	}
+	_, port, err := net.SplitHostPort(local.String())
+	if err != nil {
+		return fmt.Errorf("host: local address %s: %w", local, err)
+	}
+	host, hport, err := net.SplitHostPort(r.Host)
+	if err != nil || hport != port || !loopback(host) {
+		return fmt.Errorf("host %q: only localhost, 127.0.0.1 or [::1] with port %s may be asked", clip(r.Host, 40), port)
+	}
+	return nil
+}
+
+func checkOrigin(r *http.Request) error {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return nil
+	}
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !loopback(u.Hostname()) {
+		return fmt.Errorf("origin %q: only pages from localhost, 127.0.0.1 or [::1] may call this API", clip(origin, 40))
+	}
+	return nil
+}
+
+// loopback reports whether host names this machine: localhost or a loopback IP.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// decode reads the request's body, which must be one JSON value and nothing
+// more, into v. When it is not, decode answers the request itself (413 for a
+// body over the limit, 400 otherwise) and returns false. shape tells the
+// caller what the body should look like.
+func decode(w http.ResponseWriter, r *http.Request, what, shape string, v any) bool {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if err = dec.Decode(&json.RawMessage{}); err == io.EOF {
+			return true
+		}
+		if !errors.As(err, new(*http.MaxBytesError)) {
+			err = errors.New("data after the JSON value")
+		}
+	}
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, new(*http.MaxBytesError)):
+		fail(w, http.StatusRequestEntityTooLarge, fmt.Errorf("%s: %w", what, errTooLarge))
+		return false
+	case err == io.EOF:
+		err = errors.New("empty body")
+	case errors.As(err, &syntax):
+		// The message quotes at most the one character that was wrong.
+		err = fmt.Errorf("malformed JSON at byte %d: %w", syntax.Offset, syntax)
+	case errors.As(err, &typ) && typ.Field == "":
+		err = errors.New("not a JSON object")
+	case errors.As(err, &typ):
+		err = fmt.Errorf("field %q must be %s", typ.Field, typ.Type)
+	default: // an unknown field, whose name the message quotes
+		err = errors.New(clip(err.Error(), 80))
+	}
+	fail(w, http.StatusBadRequest, fmt.Errorf("%s: body must be %s: %w", what, shape, err))
+	return false
 }
 
 // Listen opens addr, which must be a loopback address: the control API has no
@@ -160,33 +287,41 @@ func (a *API) screen(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) tap(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		ID   string `json:"id"`
-		X, Y *int
+		ID string `json:"id"`
+		X  *int   `json:"x"`
+		Y  *int   `json:"y"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		fail(w, http.StatusBadRequest, fmt.Errorf("tap: body must be {\"id\"} or {\"x\",\"y\"}: %w", err))
+	const shape = `{"id"} or {"x","y"}`
+	if !decode(w, r, "tap", shape, &req) {
+		return
+	}
+	switch {
+	case req.ID != "" && req.X == nil && req.Y == nil:
+	case req.ID == "" && req.X != nil && req.Y != nil:
+		if win := a.toWindow(screen.Size); !image.Pt(*req.X, *req.Y).In(win) {
+			fail(w, http.StatusBadRequest, fmt.Errorf("tap: (%d, %d) is off the screen: x must be in %d..%d and y in %d..%d",
+				*req.X, *req.Y, win.Min.X, win.Max.X-1, win.Min.Y, win.Max.Y-1))
+			return
+		}
+	default:
+		fail(w, http.StatusBadRequest, errors.New("tap: body must be "+shape))
 		return
 	}
 	var problem error
 	err := a.k.Do(r.Context(), func() {
 		var p image.Point
-		switch {
-		case req.ID != "":
-			wd, ok := a.k.Layout().Widget(req.ID)
-			if !ok {
-				problem = fmt.Errorf("tap: no widget %q on screen %s", req.ID, a.k.Layout().Screen)
-				return
-			}
-			c := wd.Rect.Min.Add(wd.Rect.Size().Div(2))
-			p = c
-		case req.X != nil && req.Y != nil:
+		if req.ID == "" {
 			p = image.Pt(*req.X, *req.Y)
 			if a.FromWindow != nil {
 				p = a.FromWindow(p)
 			}
-		default:
-			problem = errors.New("tap: give an id or x and y")
-			return
+		} else {
+			wd, ok := a.k.Layout().Widget(req.ID)
+			if !ok {
+				problem = fmt.Errorf("tap: no widget %q on screen %s", clip(req.ID, 40), a.k.Layout().Screen)
+				return
+			}
+			p = wd.Rect.Min.Add(wd.Rect.Size().Div(2))
 		}
 		a.k.Touch(p)
 	})
@@ -213,26 +348,64 @@ type CardJSON struct {
 	ValidTo   string `json:"valid_to"`
 }
 
+// VerdictJSON is the answer of POST /card: what the terminal made of the
+// card. Of the card's data it carries only the masked name, as the screen
+// shows it.
+type VerdictJSON struct {
+	Card    string `json:"card"`
+	Verdict string `json:"verdict"`           // accepted or refused
+	Problem string `json:"problem,omitempty"` // why it was refused: expired, not_yet_valid, bad_number, unreadable
+	Error   string `json:"error,omitempty"`
+}
+
+// card puts the card on the simulated reader and answers with the terminal's
+// verdict: 200 accepted, 422 refused.
 func (a *API) card(w http.ResponseWriter, r *http.Request) {
 	if a.sim.Cards == nil {
 		fail(w, http.StatusConflict, errors.New("card: this board's reader is not the simulated one"))
 		return
 	}
+	watcher, ok := a.k.(CardWatcher)
+	if !ok {
+		fail(w, http.StatusConflict, errors.New("card: this terminal gives no verdict on cards"))
+		return
+	}
 	var c CardJSON
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		fail(w, http.StatusBadRequest, fmt.Errorf("card: %w", err))
+	if !decode(w, r, "card", "a card as printed on it", &c) {
 		return
 	}
 	card := &idcard.Card{Kind: idcard.Resident, Name: c.Name, Sex: c.Sex, Nation: c.Nation, Birth: c.Birth,
 		Address: c.Address, Number: c.IDNumber, Authority: c.Authority, ValidFrom: c.ValidFrom, ValidTo: c.ValidTo}
 	defer card.Wipe()
+	a.carding.Lock()
+	defer a.carding.Unlock()
+	verdicts := make(chan string, 1)
+	stop := watcher.WatchCards(func(problem string) {
+		select {
+		case verdicts <- problem:
+		default:
+		}
+	})
+	defer stop()
 	if err := a.sim.Cards.Put(card); err != nil {
 		fail(w, http.StatusBadRequest, fmt.Errorf("card: %w", err))
 		return
 	}
-	reply(w, map[string]string{"card": card.MaskedName()})
+	wait := time.NewTimer(verdictWait)
+	defer wait.Stop()
+	select {
+	case problem := <-verdicts:
+		v := VerdictJSON{Card: card.MaskedName(), Verdict: "accepted"}
+		if problem == "" {
+			reply(w, v)
+			return
+		}
+		v.Verdict, v.Problem, v.Error = "refused", problem, "card refused: "+problem
+		answer(w, http.StatusUnprocessableEntity, v)
+	case <-wait.C:
+		fail(w, http.StatusGatewayTimeout, fmt.Errorf("card: no verdict from the terminal within %v (a card already on the reader is not read again: POST /card/remove first)", verdictWait))
+	case <-r.Context().Done():
+	}
 }
 
 func (a *API) cardRemove(w http.ResponseWriter, r *http.Request) {
@@ -248,8 +421,12 @@ func (a *API) button(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Name string `json:"name"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Name == "" {
-		fail(w, http.StatusBadRequest, errors.New("button: body must be {\"name\"}"))
+	const shape = `{"name"}`
+	if !decode(w, r, "button", shape, &req) {
+		return
+	}
+	if req.Name == "" {
+		fail(w, http.StatusBadRequest, errors.New("button: body must be "+shape))
 		return
 	}
 	if a.sim.Buttons == nil {
@@ -302,13 +479,27 @@ func (a *API) tickets(w http.ResponseWriter, r *http.Request) {
 	reply(w, out)
 }
 
-func reply(w http.ResponseWriter, v any) {
+func reply(w http.ResponseWriter, v any) { answer(w, http.StatusOK, v) }
+
+// fail answers code with err's message, cut to maxMessage.
+func fail(w http.ResponseWriter, code int, err error) {
+	answer(w, code, map[string]string{"error": clip(err.Error(), maxMessage)})
+}
+
+func answer(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
 	json.NewEncoder(w).Encode(v)
 }
 
-func fail(w http.ResponseWriter, code int, err error) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+// clip returns s cut to at most n bytes on a character boundary, marked "…"
+// when cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
