@@ -90,12 +90,15 @@ type State struct {
 	Reading      bool // a card is on the reader and being read
 	ReaderDown   bool // the card reader is unplugged or not answering
 	Offline      bool // on a hall bus that cannot be reached: issuing from leased numbers
+	PrinterDown  bool // the printer is missing, out of paper or faulty: tickets show on screen
 	NoID         bool
 
 	Category string
 	Page     int
 	Matter   string
 	Green    bool
+
+	Slip string // the elsewhere slip: "", "printing", "printed" or "failed"
 
 	GuideCalled  bool
 	GuideMessage string // locale key of the banner
@@ -134,17 +137,25 @@ func (s State) Deadline(cfg *Config) time.Time {
 // in display order. Screens draw exactly these; taps on anything else are
 // ignored.
 func (s State) Actions(cfg *Config) []string {
-	common := []string{"call-guide", "lang"}
+	common := []string{"call-guide"}
+	if len(cfg.Languages) > 1 {
+		common = append(common, "lang")
+	}
 	nav := []string{"back", "cancel"}
 	switch s.Screen {
 	case Attract:
 		return append([]string{"start"}, common...)
 	case ID:
+		// Back from here would be the start again, which is what cancel
+		// does: only cancel is offered.
 		a := []string{"no-id"}
-		if s.Holder != nil {
+		switch {
+		case s.Holder != nil:
 			a = []string{"continue"}
+		case s.CardProblem != "":
+			a = []string{"retry", "no-id"}
 		}
-		return append(append(a, nav...), common...)
+		return append(append(a, "cancel"), common...)
 	case Matter:
 		a := []string{}
 		for _, c := range cfg.Hall.Categories {
@@ -171,7 +182,11 @@ func (s State) Actions(cfg *Config) []string {
 	case Done, PrintProblem:
 		return append([]string{"cancel"}, common...)
 	case Elsewhere:
-		return append(append([]string{}, nav...), common...)
+		a := []string{}
+		if s.Slip != "printing" && s.Slip != "printed" {
+			a = append(a, "print-slip")
+		}
+		return append(append(a, nav...), common...)
 	case TimeoutWarning:
 		return []string{"continue", "cancel"}
 	}
@@ -217,9 +232,18 @@ type (
 	// IssueFailed means no ticket could be issued.
 	IssueFailed struct{ Reason string }
 	// Printed means the printer accepted the ticket.
-	Printed struct{ Number string }
+	Printed struct{ ID int64 }
 	// PrintFailed means the ticket could not be printed; it stays issued.
-	PrintFailed struct{ Problem string }
+	PrintFailed struct {
+		ID      int64
+		Problem string
+	}
+	// PrinterChanged reports what the printer said when asked at start-up,
+	// on the attract screen and while it is being watched after a fault.
+	PrinterChanged struct{ Working bool }
+	// SlipPrinted and SlipFailed report the elsewhere slip.
+	SlipPrinted struct{}
+	SlipFailed  struct{}
 	// GuideComing means a guide acknowledged this kiosk's call.
 	GuideComing struct{}
 	// GuideUnreachable means the call could not reach the guide desk.
@@ -240,6 +264,9 @@ func (TicketIssued) event()     {}
 func (IssueFailed) event()      {}
 func (Printed) event()          {}
 func (PrintFailed) event()      {}
+func (PrinterChanged) event()   {}
+func (SlipPrinted) event()      {}
+func (SlipFailed) event()       {}
 func (GuideComing) event()      {}
 func (GuideUnreachable) event() {}
 func (BusChanged) event()       {}
@@ -271,6 +298,18 @@ type (
 	Beep struct{ Pattern string }
 	// EndSession means the session is over and everything personal is gone.
 	EndSession struct{ Reason string }
+	// ReadCard asks the reader to read the card lying on it again.
+	ReadCard struct{}
+	// PrintSlip prints where a matter handled elsewhere is done.
+	PrintSlip struct{ Matter, Lang string }
+)
+
+// The lamp and buzzer patterns the flow may ask for: the kiosk checks at
+// start-up that its devices know every one (a test walks the flow to keep
+// these lists complete).
+var (
+	LampPatterns = map[string][]string{"status": {"ready", "attention", "fault"}, "help": {"attention", "off"}}
+	BeepPatterns = []string{"click", "ok", "error", "attention"}
 )
 
 func (IssueTicket) effect() {}
@@ -279,6 +318,8 @@ func (CallGuide) effect()   {}
 func (SetLamp) effect()     {}
 func (Beep) effect()        {}
 func (EndSession) effect()  {}
+func (ReadCard) effect()    {}
+func (PrintSlip) effect()   {}
 
 // Step applies one event. It never mutates its input.
 func Step(cfg *Config, s State, ev Event, now time.Time) (State, []Effect) {
@@ -363,16 +404,27 @@ func Step(cfg *Config, s State, ev Event, now time.Time) (State, []Effect) {
 	case Printed:
 		// On the problem screen this is the reprint after the paper change:
 		// the citizen still gets their ticket.
-		if s.Screen != Printing && s.Screen != PrintProblem || s.Ticket == nil || s.Ticket.Number != e.Number {
+		if s.Screen != Printing && s.Screen != PrintProblem || s.Ticket == nil || s.Ticket.ID != e.ID {
 			return s, nil
 		}
 		s.Screen, s.Until = Done, now.Add(cfg.DoneTime)
 		return s, []Effect{Beep{"ok"}}
 	case PrintFailed:
-		if s.Screen != Printing {
+		if s.Screen != Printing || s.Ticket == nil || s.Ticket.ID != e.ID {
 			return s, nil
 		}
 		return problem(cfg, s, e.Problem, now)
+	case PrinterChanged:
+		s.PrinterDown = !e.Working
+		return s, nil
+	case SlipPrinted, SlipFailed:
+		if s.Screen == Elsewhere && s.Slip == "printing" {
+			s.Slip = "printed"
+			if _, failed := e.(SlipFailed); failed {
+				s.Slip = "failed"
+			}
+		}
+		return s, nil
 	case GuideComing:
 		if s.GuideCalled {
 			s.GuideComing, s.GuideMessage = true, "common.guide_coming"
@@ -434,8 +486,21 @@ func tap(cfg *Config, s State, id string, now time.Time) (State, []Effect) {
 	}
 	switch s.Screen {
 	case Attract:
-		return start(s, now), []Effect{Beep{"click"}}
+		s = start(s, now)
+		fx := []Effect{Beep{"click"}}
+		if s.CardOnReader && s.Holder == nil {
+			// A card left on the reader (the last citizen's, or this one's
+			// put down first) is read for this session.
+			s.Reading = true
+			fx = append(fx, ReadCard{})
+		}
+		return s, fx
 	case ID:
+		if id == "retry" {
+			// Put the card on again: the reader reads it as a new card.
+			s.CardProblem = ""
+			return s, nil
+		}
 		s.Screen = Matter
 		s.NoID = id == "no-id"
 		if s.Category == "" {
@@ -458,9 +523,19 @@ func tap(cfg *Config, s State, id string, now time.Time) (State, []Effect) {
 			s.Screen = afterMatter(m)
 		}
 		return s, nil
+	case Elsewhere:
+		if id == "print-slip" {
+			s.Slip = "printing"
+			return s, []Effect{PrintSlip{Matter: s.Matter, Lang: s.Lang}}
+		}
+		return s, nil
 	case Online:
 		if id == "take-ticket" {
 			s.Screen = Questions
+			if s.GuideMessage == "online.help_called" {
+				// The guide is still coming, but no longer to help online.
+				s.GuideMessage = calledBanner(cfg, s, "common.guide_called")
+			}
 			return s, nil
 		}
 		return callGuide(cfg, s, "online-help", "online.help_called")
@@ -489,12 +564,10 @@ func afterMatter(m hall.Matter) Screen {
 
 func back(cfg *Config, s State, now time.Time) (State, []Effect) {
 	switch s.Screen {
-	case ID:
-		return end(cfg, s, "back", now)
 	case Matter:
 		s.Screen = ID
 	case Online, Elsewhere:
-		s.Screen = Matter
+		s.Screen, s.Slip = Matter, ""
 	case Questions:
 		s.Screen = Matter
 		if m, _ := cfg.Hall.Matter(s.Matter); m.Online {
@@ -559,7 +632,7 @@ func end(cfg *Config, s State, reason string, now time.Time) (State, []Effect) {
 		fx = append(fx, SetLamp{Lamp: "status", Pattern: "ready"})
 	}
 	n := New(cfg, now)
-	n.CardOnReader, n.ReaderDown, n.Offline = s.CardOnReader, s.ReaderDown, s.Offline
+	n.CardOnReader, n.ReaderDown, n.Offline, n.PrinterDown = s.CardOnReader, s.ReaderDown, s.Offline, s.PrinterDown
 	return n, fx
 }
 

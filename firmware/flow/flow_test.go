@@ -75,7 +75,7 @@ func TestTransitions(t *testing.T) {
 			}
 		}},
 		{"expired card explained on id screen", []Event{Tap{"start"}, CardPresent{}, CardFailed{"expired"}}, ID, func(t *testing.T, s State, fx []Effect) {
-			if s.CardProblem != "expired" || s.Holder != nil || s.Actions(cfg)[0] != "no-id" {
+			if s.CardProblem != "expired" || s.Holder != nil || s.Actions(cfg)[0] != "retry" {
 				t.Fatalf("problem %q holder %v actions %v", s.CardProblem, s.Holder, s.Actions(cfg))
 			}
 		}},
@@ -129,14 +129,14 @@ func TestTransitions(t *testing.T) {
 			}
 		}},
 		{"issued then printed shows done", append(taps("start", "no-id", "matter:pension-cert", "no-questions"),
-			TicketIssued{Ticket{Number: "C001", Matter: "pension-cert"}}, Printed{"C001"}), Done, func(t *testing.T, s State, fx []Effect) {
+			TicketIssued{Ticket{ID: 1, Number: "C001", Matter: "pension-cert"}}, Printed{1}), Done, func(t *testing.T, s State, fx []Effect) {
 			p, ok := has[PrintTicket](fx)
 			if !ok || p.Ticket.Number != "C001" || s.Ticket.Number != "C001" {
 				t.Fatalf("print %+v", p)
 			}
 		}},
 		{"print failure tells the number and calls a guide", append(taps("start", "no-id", "matter:pension-cert", "no-questions"),
-			TicketIssued{Ticket{Number: "C001"}}, PrintFailed{"paper out"}), PrintProblem, func(t *testing.T, s State, fx []Effect) {
+			TicketIssued{Ticket{ID: 1, Number: "C001"}}, PrintFailed{ID: 1, Problem: "paper out"}), PrintProblem, func(t *testing.T, s State, fx []Effect) {
 			if s.Ticket == nil || s.Ticket.Number != "C001" {
 				t.Fatal("the citizen must be told the issued number")
 			}
@@ -148,9 +148,9 @@ func TestTransitions(t *testing.T) {
 			}
 		}},
 		{"reprint after a paper change reaches the waiting citizen", append(taps("start", "no-id", "matter:pension-cert", "no-questions"),
-			TicketIssued{Ticket{Number: "C001"}}, PrintFailed{"paper out"}, Printed{"C001"}), Done, nil},
+			TicketIssued{Ticket{ID: 1, Number: "C001"}}, PrintFailed{ID: 1, Problem: "paper out"}, Printed{1}), Done, nil},
 		{"someone else's reprint does not end this session", append(taps("start", "no-id", "matter:pension-cert", "no-questions"),
-			TicketIssued{Ticket{Number: "C002"}}, PrintFailed{"paper out"}, Printed{"C001"}), PrintProblem, nil},
+			TicketIssued{Ticket{ID: 2, Number: "C002"}}, PrintFailed{ID: 2, Problem: "paper out"}, Printed{1}), PrintProblem, nil},
 		{"reader unplugged is explained and survives the session end", []Event{ReaderChanged{false}, Tap{"start"}, Tap{"cancel"}, Tap{"start"}}, ID, func(t *testing.T, s State, fx []Effect) {
 			if !s.ReaderDown || s.Actions(cfg)[0] != "no-id" {
 				t.Fatalf("reader down %v actions %v", s.ReaderDown, s.Actions(cfg))
@@ -163,7 +163,7 @@ func TestTransitions(t *testing.T) {
 		}},
 		{"back from questions goes to online for online matters", taps("start", "no-id", "matter:social-card", "take-ticket", "back"), Online, nil},
 		{"back from questions goes to catalog otherwise", taps("start", "no-id", "matter:pension-cert", "back"), Matter, nil},
-		{"back from id ends the session", []Event{CardRead{citizen}, Tap{"back"}}, Attract, func(t *testing.T, s State, fx []Effect) {
+		{"cancel from id ends the session", []Event{CardRead{citizen}, Tap{"cancel"}}, Attract, func(t *testing.T, s State, fx []Effect) {
 			if s.Holder != nil {
 				t.Fatal("holder kept")
 			}
@@ -254,7 +254,7 @@ func TestIdleTimeoutWarnsThenWipes(t *testing.T) {
 func TestDoneReturnsToAttract(t *testing.T) {
 	cfg := config(t)
 	s, _, now := run(cfg, New(cfg, t0), append(taps("start", "no-id", "matter:pension-cert", "no-questions"),
-		TicketIssued{Ticket{Number: "C001"}}, Printed{"C001"})...)
+		TicketIssued{Ticket{ID: 1, Number: "C001"}}, Printed{1})...)
 	if s.Screen != Done || s.Deadline(cfg) != now.Add(cfg.DoneTime) {
 		t.Fatalf("%s %v", s.Screen, s.Deadline(cfg).Sub(now))
 	}
@@ -267,8 +267,10 @@ func TestDoneReturnsToAttract(t *testing.T) {
 // allEvents is every event the edges can send, for random walks.
 func allEvents(cfg *Config) []Event {
 	evs := []Event{Tick{}, CardPresent{}, CardRead{citizen}, CardFailed{"unreadable"}, CardRemoved{},
-		Button{"help"}, TicketIssued{Ticket{Number: "A001"}}, Printed{"A001"}, PrintFailed{"paper out"}, IssueFailed{"x"}}
-	ids := []string{"start", "no-id", "continue", "take-ticket", "online-help", "no-questions", "have-questions",
+		Button{"help"}, TicketIssued{Ticket{ID: 3, Number: "A001"}}, Printed{3}, PrintFailed{ID: 3, Problem: "paper out"}, IssueFailed{"x"},
+		CardFailed{"expired"}, GuideComing{}, GuideUnreachable{}, BusChanged{false}, BusChanged{true},
+		PrinterChanged{false}, PrinterChanged{true}, ReaderChanged{false}, ReaderChanged{true}}
+	ids := []string{"start", "no-id", "continue", "retry", "take-ticket", "online-help", "no-questions", "have-questions",
 		"green-channel", "call-guide", "lang", "back", "cancel", "next", "prev", "bogus"}
 	for _, c := range cfg.Hall.Categories {
 		ids = append(ids, "category:"+c.ID)
@@ -321,6 +323,14 @@ func walk(cfg *Config, seed uint64, steps int) error {
 			case PrintTicket:
 				if !strings.Contains(fmt.Sprint(f), "A001") {
 					return fail("print of unknown ticket")
+				}
+			case SetLamp:
+				if !contains(LampPatterns[f.Lamp], f.Pattern) {
+					return fail("lamp %s pattern %q is not in LampPatterns", f.Lamp, f.Pattern)
+				}
+			case Beep:
+				if !contains(BeepPatterns, f.Pattern) {
+					return fail("beep %q is not in BeepPatterns", f.Pattern)
 				}
 			}
 		}
@@ -421,5 +431,89 @@ func TestOfflineStateSurvivesTheSession(t *testing.T) {
 	s, _ = Step(cfg, s, BusChanged{Online: true}, now)
 	if s.Offline {
 		t.Fatal("still offline after the bus came back")
+	}
+}
+
+// The printer's state lasts across sessions; a print result answers only
+// for its own ticket.
+func TestPrinterStateAndResultsByTicketID(t *testing.T) {
+	cfg := config(t)
+	s, _, now := run(cfg, New(cfg, t0), PrinterChanged{Working: false}, Tap{"start"}, Tap{"cancel"})
+	if !s.PrinterDown || s.Screen != Attract {
+		t.Fatalf("printer down lost after a session: %v on %s", s.PrinterDown, s.Screen)
+	}
+	s, _, now = run(cfg, s, taps("start", "no-id", "matter:pension-cert", "no-questions")...)
+	s, _ = Step(cfg, s, TicketIssued{Ticket{ID: 7, Number: "C007"}}, now)
+	s, _ = Step(cfg, s, PrintFailed{ID: 6, Problem: "paper out"}, now)
+	if s.Screen != Printing {
+		t.Fatalf("another ticket's failure moved this session to %s", s.Screen)
+	}
+	s, _ = Step(cfg, s, Printed{ID: 6}, now)
+	if s.Screen != Printing {
+		t.Fatalf("another ticket's print finished this session (%s)", s.Screen)
+	}
+	s, _ = Step(cfg, s, Printed{ID: 7}, now)
+	if s.Screen != Done {
+		t.Fatalf("own print: %s, want done", s.Screen)
+	}
+}
+
+// A refused card offers to try again as well as to go on without it; the
+// title changes once a card is read; the ID screen offers cancel, not a back
+// that would do the same.
+func TestIDScreenChoices(t *testing.T) {
+	cfg := config(t)
+	s, _, now := run(cfg, New(cfg, t0), CardPresent{}, CardFailed{"expired"})
+	if a := s.Actions(cfg); !contains(a, "retry") || !contains(a, "no-id") || contains(a, "back") {
+		t.Fatalf("refused card: actions %v, want retry and no-id, no back", a)
+	}
+	s, _ = Step(cfg, s, Tap{"retry"}, now)
+	if s.CardProblem != "" || s.Screen != ID {
+		t.Fatalf("after retry: problem %q on %s", s.CardProblem, s.Screen)
+	}
+	cfg.Languages = []string{"zh-CN"}
+	if a := New(cfg, t0).Actions(cfg); contains(a, "lang") {
+		t.Fatalf("one configured language, yet a language button: %v", a)
+	}
+}
+
+// A card left on the reader is read when the next session starts.
+func TestCardOnReaderIsReadAtStart(t *testing.T) {
+	cfg := config(t)
+	s, _, now := run(cfg, New(cfg, t0), CardPresent{}, CardRead{citizen}, Tap{"cancel"})
+	if !s.CardOnReader || s.Holder != nil {
+		t.Fatalf("after cancel: card on reader %v, holder %v", s.CardOnReader, s.Holder)
+	}
+	s, fx := Step(cfg, s, Tap{"start"}, now)
+	if _, ok := has[ReadCard](fx); !ok || !s.Reading {
+		t.Fatalf("start with a card on the reader: effects %v, reading %v", fx, s.Reading)
+	}
+}
+
+// Choosing a counter ticket after asking for online help keeps the guide
+// called but drops "to help you online".
+func TestBannerFollowsTheChoice(t *testing.T) {
+	cfg := config(t)
+	cfg.OnBus = true
+	s, _, _ := run(cfg, New(cfg, t0), taps("start", "no-id", "matter:social-card", "online-help", "take-ticket")...)
+	if s.GuideMessage != "common.guide_called" || !s.GuideCalled {
+		t.Fatalf("after take-ticket: banner %q", s.GuideMessage)
+	}
+}
+
+// A matter handled elsewhere offers a slip with the address and materials.
+func TestElsewhereSlip(t *testing.T) {
+	cfg := config(t)
+	s, _, now := run(cfg, New(cfg, t0), taps("start", "no-id", "category:household", "matter:passport")...)
+	if s.Screen != Elsewhere || !contains(s.Actions(cfg), "print-slip") {
+		t.Fatalf("on %s with %v", s.Screen, s.Actions(cfg))
+	}
+	s, fx := Step(cfg, s, Tap{"print-slip"}, now)
+	if p, ok := has[PrintSlip](fx); !ok || p.Matter != "passport" || contains(s.Actions(cfg), "print-slip") {
+		t.Fatalf("print-slip: effects %v, actions %v", fx, s.Actions(cfg))
+	}
+	s, _ = Step(cfg, s, SlipFailed{}, now)
+	if s.Slip != "failed" || !contains(s.Actions(cfg), "print-slip") {
+		t.Fatalf("after a failed slip: %q, actions %v (want to offer it again)", s.Slip, s.Actions(cfg))
 	}
 }

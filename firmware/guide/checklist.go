@@ -7,6 +7,7 @@ import (
 	"onetrip/firmware/hall"
 	"onetrip/hal/escpos"
 	"onetrip/ui/locale"
+	"onetrip/ui/paper"
 	"onetrip/ui/render"
 )
 
@@ -24,30 +25,10 @@ func Checklist(h *hall.Hall, cats locale.Catalogs, matterID, lang string, p escp
 		return nil, fmt.Errorf("checklist: hall %s has no matter %q", h.ID, matterID)
 	}
 	c := cats.Get(lang)
-	if !p.Raster {
-		e := escpos.NewEncoder(p)
-		e.Init()
+	return paper.Print(p, render.DefaultFont().XFace, "checklist "+matterID, func(e *escpos.Encoder, p escpos.Profile) error {
 		slip(e, p, h, m, c, lang)
-		e.Cut()
-		return e.Bytes(), nil
-	}
-	// Lay the slip out for an ideal printer and send what it would print.
-	ideal := p
-	ideal.Raster, ideal.NativeQR, ideal.Cutter = false, true, false
-	e := escpos.NewEncoder(ideal)
-	e.Init()
-	slip(e, ideal, h, m, c, lang)
-	doc, err := escpos.DecodeFor(ideal, e.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("checklist %s: layout: %w", matterID, err)
-	}
-	out := escpos.NewEncoder(p)
-	out.Init()
-	if err := out.Raster(escpos.RenderPaper(doc, ideal, render.DefaultFont().XFace)); err != nil {
-		return nil, fmt.Errorf("checklist %s: %w", matterID, err)
-	}
-	out.Cut()
-	return out.Bytes(), nil
+		return nil
+	})
 }
 
 // slip writes the checklist's body.

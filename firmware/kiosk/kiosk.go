@@ -87,16 +87,19 @@ type Kiosk struct {
 	now     func() time.Time
 	wake    func(now time.Time) bool
 	waking  bool // the current touch woke the screen: ignore its release
+	audit   Recorder
 
-	inputs  chan Input
-	events  chan flow.Event
-	buttons chan string
-	calls   chan func()
-	printer chan printerReport
+	inputs   chan Input
+	events   chan flow.Event
+	buttons  chan string
+	calls    chan func()
+	work     chan printWork    // to the printer worker
+	printed  chan printOutcome // from it
+	inFlight map[int64]bool    // tickets the worker has and has not answered for
 
 	recheck      *time.Timer
 	printerFault bool // a ticket failed to print; the printer is being watched
-	checking     bool // a status check or reprint is under way
+	checking     bool // a status question is with the worker
 
 	state   flow.State
 	layout  *screen.Layout
@@ -127,6 +130,8 @@ type Options struct {
 	// Wake is told of every touch; it returns true when the touch only woke
 	// a blanked screen, and then the touch goes no further.
 	Wake func(now time.Time) bool
+	// Audit keeps the audit trail of events and frames; nil: none.
+	Audit Recorder
 }
 
 // New prepares a kiosk; Run starts it.
@@ -144,18 +149,21 @@ func New(o Options) *Kiosk {
 		cfg: o.Flow, cats: o.Catalogs, store: o.Store, issuer: o.Issuer, desk: o.Desk, helps: map[string]bool{},
 		dev: o.Devices, present: o.Presenter,
 		tickets: o.Tickets, log: o.Log, keys: o.KeyButton, now: o.Now, wake: o.Wake,
-		inputs:  make(chan Input, 64),
-		events:  make(chan flow.Event, 16),
-		buttons: make(chan string, 16),
-		calls:   make(chan func()),
-		printer: make(chan printerReport, 4),
-		painter: screen.NewPainter(),
-		shown:   image.NewRGBA(screen.Size),
-		scratch: image.NewRGBA(screen.Size),
+		inputs:   make(chan Input, 64),
+		events:   make(chan flow.Event, 16),
+		buttons:  make(chan string, 16),
+		calls:    make(chan func()),
+		work:     make(chan printWork, 256),
+		printed:  make(chan printOutcome, 16),
+		inFlight: map[int64]bool{},
+		painter:  screen.NewPainter(),
+		shown:    image.NewRGBA(screen.Size),
+		scratch:  image.NewRGBA(screen.Size),
 	}
 	k.recheck = time.NewTimer(time.Hour)
 	k.recheck.Stop()
 	k.state = flow.New(k.cfg, k.now())
+	k.audit = o.Audit
 	return k
 }
 
@@ -229,12 +237,10 @@ func (k *Kiosk) Frame() *image.RGBA { return k.shown }
 // issued but never printed (a power cut mid-ticket), then draws the first frame.
 func (k *Kiosk) Run(ctx context.Context) error {
 	k.setLamp("status", "ready")
-	if un, err := k.store.Unprinted(ctx); err != nil || len(un) > 0 {
-		// Issued before a power cut or a paper-out, never printed: print
-		// them now, in the background so the screen comes up at once.
-		k.printerFault = true
-		k.checkPrinter()
-	}
+	go k.printer(ctx)
+	// Ask the printer before the first citizen does; a good answer also
+	// prints what was issued before a power cut and never printed.
+	k.checkPrinter()
 	k.redraw()
 	var cards <-chan idcard.Event
 	if k.dev.Cards != nil {
@@ -260,8 +266,8 @@ func (k *Kiosk) Run(ctx context.Context) error {
 			k.card(ev)
 		case ev := <-k.events:
 			k.step(ev)
-		case r := <-k.printer:
-			k.printerReported(r)
+		case o := <-k.printed:
+			k.printerReported(o)
 		case <-k.recheck.C:
 			if k.printerFault && !k.checking {
 				k.checkPrinter()
@@ -333,12 +339,15 @@ func (k *Kiosk) card(ev idcard.Event) {
 		if err := c.Check(k.now()); err != nil {
 			k.log.Info("card refused", "card", c, "why", err)
 			k.step(flow.CardFailed{Problem: cardProblem(err)})
+			k.judged(cardProblem(err))
 			return
 		}
 		k.step(flow.CardRead{Holder: flow.Holder{Name: c.Name, Number: c.Number}})
+		k.judged("")
 	case idcard.Failed:
 		k.log.Warn("card read failed", "err", ev.Err)
 		k.step(flow.CardFailed{Problem: "unreadable"})
+		k.judged("unreadable")
 	case idcard.Removed:
 		k.step(flow.CardRemoved{})
 	}
@@ -369,7 +378,11 @@ func (k *Kiosk) step(ev flow.Event) {
 	queue := []flow.Event{ev}
 	for len(queue) > 0 {
 		var fx []flow.Effect
-		k.state, fx = flow.Step(k.cfg, k.state, queue[0], k.now())
+		before, now := k.state, k.now()
+		k.state, fx = flow.Step(k.cfg, before, queue[0], now)
+		if k.audit != nil {
+			k.audit.Event(now, queue[0], before, k.state)
+		}
 		queue = queue[1:]
 		for _, f := range fx {
 			if next := k.effect(f); next != nil {
@@ -395,9 +408,20 @@ func (k *Kiosk) effect(f flow.Effect) flow.Event {
 				k.log.Warn("buzzer", "err", err)
 			}
 		}
+	case flow.PrintSlip:
+		return k.printSlip(f)
+	case flow.ReadCard:
+		if rr, ok := k.dev.Cards.(idcard.Rereader); ok {
+			go func() {
+				if err := rr.Reread(); err != nil {
+					k.log.Warn("card on the reader not read again", "err", err)
+				}
+			}()
+		}
 	case flow.EndSession:
 		k.log.Info("session ended", "reason", f.Reason)
 		clear(k.helps)
+		k.checkPrinter() // back on the attract screen: is the printer ready for the next one?
 	}
 	return nil
 }
@@ -463,116 +487,6 @@ func (k *Kiosk) callGuide(f flow.CallGuide) {
 	}()
 }
 
-// print hands the ticket to the printer without blocking the screen; the
-// result comes back as an event. A failed ticket stays unprinted in the store
-// and the printer is watched until it can be reprinted.
-func (k *Kiosk) print(f flow.PrintTicket) {
-	job, err := k.tickets.Encode(f.Ticket, f.Lang)
-	if err != nil {
-		k.log.Error("ticket not encoded", "number", f.Ticket.Number, "err", err)
-		k.events <- flow.PrintFailed{Problem: err.Error()}
-		return
-	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), printTimeout)
-		defer cancel()
-		if err := k.dev.Printer.Print(ctx, job); err != nil {
-			k.log.Error("ticket not printed; it will be reprinted when the printer recovers", "number", f.Ticket.Number, "err", err)
-			k.events <- flow.PrintFailed{Problem: err.Error()}
-			k.printer <- printerReport{fault: err}
-			return
-		}
-		if err := k.store.MarkPrinted(ctx, f.Ticket.ID); err != nil {
-			k.log.Error("printed ticket not recorded", "number", f.Ticket.Number, "err", err)
-		}
-		k.events <- flow.Printed{Number: f.Ticket.Number}
-	}()
-}
-
-const (
-	printTimeout  = 20 * time.Second
-	statusTimeout = 2 * time.Second
-	// recheckEvery is how often a faulty printer is asked whether it is back.
-	recheckEvery = 2 * time.Second
-)
-
-// printerReport is the outcome of a status check or a reprint, sent back to
-// the kiosk's goroutine.
-type printerReport struct {
-	fault     error // nil: the printer is fine
-	reprinted bool  // the report comes from a reprint run
-}
-
-// checkPrinter asks a faulty printer for its status in the background.
-func (k *Kiosk) checkPrinter() {
-	k.checking = true
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), statusTimeout)
-		defer cancel()
-		st, err := k.dev.Printer.Status(ctx)
-		if err == nil {
-			err = st.Err()
-		}
-		if err == nil {
-			k.reprint()
-			return
-		}
-		k.printer <- printerReport{fault: err}
-	}()
-}
-
-// reprint prints every ticket that was issued but not printed — after a paper
-// change, or after a power cut between issue and print — oldest first. The
-// citizen still waiting at the kiosk gets their ticket; the others are
-// reported so a guide can hand them over.
-func (k *Kiosk) reprint() {
-	ctx := context.Background()
-	un, err := k.store.Unprinted(ctx)
-	if err != nil {
-		k.printer <- printerReport{fault: err, reprinted: true}
-		return
-	}
-	for _, t := range un {
-		ft := flowTicket(t)
-		job, err := k.tickets.Encode(ft, t.Lang)
-		if err == nil {
-			pctx, cancel := context.WithTimeout(ctx, printTimeout)
-			err = k.dev.Printer.Print(pctx, job)
-			cancel()
-		}
-		if err != nil {
-			k.log.Error("issued ticket still not printed", "number", t.Number, "issued", t.Issued.Format(time.DateTime), "err", err)
-			k.printer <- printerReport{fault: err, reprinted: true}
-			return
-		}
-		if err := k.store.MarkPrinted(ctx, t.ID); err != nil {
-			k.log.Error("reprinted ticket not recorded", "number", t.Number, "err", err)
-		}
-		k.log.Warn("issued ticket reprinted", "number", t.Number, "issued", t.Issued.Format(time.DateTime))
-		k.events <- flow.Printed{Number: t.Number}
-	}
-	k.printer <- printerReport{reprinted: true}
-}
-
-// printerReported updates the fault state and the status lamp.
-func (k *Kiosk) printerReported(r printerReport) {
-	k.checking = false
-	if r.fault != nil {
-		if !k.printerFault {
-			k.log.Warn("printer fault", "err", r.fault)
-			k.setLamp("status", "fault")
-		}
-		k.printerFault = true
-		k.recheck.Reset(recheckEvery)
-		return
-	}
-	if k.printerFault {
-		k.log.Info("printer recovered")
-	}
-	k.printerFault = false
-	k.setLamp("status", "ready")
-}
-
 // redraw lays out the screen, paints it off-screen and presents only what
 // changed. Nothing is presented when nothing changed.
 func (k *Kiosk) redraw() {
@@ -588,6 +502,9 @@ func (k *Kiosk) redraw() {
 	}
 	if err := k.present.Present(k.shown, dirty); err != nil {
 		k.log.Error("present", "err", err)
+	}
+	if k.audit != nil {
+		k.audit.Frame(now, k.state, k.pressed, k.shown)
 	}
 	k.frames++
 }

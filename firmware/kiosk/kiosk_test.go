@@ -305,6 +305,9 @@ func TestPaperOutTellsNumberAndKeepsTicket(t *testing.T) {
 	if len(jobs) != 1 || !strings.Contains(decodeJob(t, jobs[0].EscposPath), "C001") {
 		t.Fatalf("reprint jobs: %v", jobs)
 	}
+	if got := decodeJob(t, jobs[0].EscposPath); !strings.Contains(got, "补打（原取号时间 "+s.Ticket.Issued.Format("2006-01-02 15:04")+"）") {
+		t.Fatalf("the reprint does not say 补打 with the original time:\n%s", got)
+	}
 	r.waitFor("lamp ready", func(flow.State) bool { return r.lamps["status"].Pattern() == "ready" })
 	if un, _ := r.store.Unprinted(context.Background()); len(un) != 0 {
 		t.Fatalf("still unprinted after reprint: %v", un)
@@ -333,8 +336,10 @@ func TestRestartPrintsWhatWasNeverPrinted(t *testing.T) {
 		un, _ := r.store.Unprinted(context.Background())
 		return len(un) == 0
 	})
-	if !strings.Contains(r.log.String(), "issued ticket reprinted") {
-		t.Fatalf("reprint not reported:\n%s", r.log.String())
+	// The guide is told through the log which ticket came out late.
+	r.waitFor("reprint reported", func(flow.State) bool { return strings.Contains(r.log.String(), "issued ticket reprinted") })
+	if got := decodeJob(t, r.printer.Jobs()[0].EscposPath); !strings.Contains(got, "补打") {
+		t.Fatalf("a ticket printed after a power cut does not say 补打:\n%s", got)
 	}
 }
 
@@ -412,5 +417,65 @@ func TestNothingPresentedWhileIdle(t *testing.T) {
 	r.frames.mu.Unlock()
 	if after != before {
 		t.Fatalf("%d frames presented while nothing changed", after-before)
+	}
+}
+
+// With no paper when the kiosk starts, the attract screen and the status
+// lamp say so before the first citizen comes; paper back, both say ready.
+func TestPrinterAskedBeforeTheFirstCitizen(t *testing.T) {
+	dir := t.TempDir()
+	r := newRig(t, dir, func(o *Options) { o.Devices.Printer.(*escpossim.Printer).SetPaperOut(true) })
+	r.waitFor("printer down shown", func(s flow.State) bool { return s.PrinterDown && s.Screen == flow.Attract })
+	if r.lamps["status"].Pattern() != "fault" {
+		t.Fatalf("status lamp %q with no paper", r.lamps["status"].Pattern())
+	}
+	r.printer.SetPaperOut(false)
+	r.waitFor("printer back", func(s flow.State) bool { return !s.PrinterDown && r.lamps["status"].Pattern() == "ready" })
+	if n := len(r.printer.Jobs()); n != 0 {
+		t.Fatalf("%d jobs printed with nothing issued", n)
+	}
+}
+
+// The last citizen's card, still on the reader, is read again when the next
+// session starts, not taken as "no card".
+func TestCardLeftOnTheReaderIsRead(t *testing.T) {
+	r := newRig(t, t.TempDir())
+	put(t, r, citizen)
+	r.waitFor("read", func(s flow.State) bool { return s.Holder != nil })
+	r.tap("cancel")
+	r.onScreen(flow.Attract)
+	r.tap("start")
+	s := r.waitFor("read again", func(s flow.State) bool { return s.Screen == flow.ID && s.Holder != nil })
+	if s.Holder.Name == "" {
+		t.Fatal("no holder after reading the card again")
+	}
+}
+
+// A matter handled elsewhere prints a slip with the other hall's address,
+// hours, phone and what to bring, with an apology.
+func TestElsewhereSlipIsPrinted(t *testing.T) {
+	r := newRig(t, t.TempDir())
+	r.tap("start")
+	r.onScreen(flow.ID)
+	r.tap("no-id")
+	r.onScreen(flow.Matter)
+	r.tap("category:household")
+	r.waitFor("household", func(s flow.State) bool { return s.Category == "household" })
+	r.tap("matter:passport")
+	r.onScreen(flow.Elsewhere)
+	r.tap("print-slip")
+	r.waitFor("slip printed", func(s flow.State) bool { return s.Slip == "printed" })
+	jobs := r.printer.Jobs()
+	if len(jobs) != 1 {
+		t.Fatalf("%d jobs, want the slip", len(jobs))
+	}
+	text := decodeJob(t, jobs[0].EscposPath)
+	for _, want := range []string{"很抱歉", "出入境证件办理", "解放东路18号", "9:00-17:00", "0571-87280000", "户口簿"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("slip lacks %q:\n%s", want, text)
+		}
+	}
+	if un, _ := r.store.Unprinted(context.Background()); len(un) != 0 {
+		t.Fatalf("a slip issued a ticket: %v", un)
 	}
 }

@@ -35,6 +35,12 @@ var beepPatterns = []Pattern{
 		{On: true, For: 150 * time.Millisecond}, {On: false, For: 100 * time.Millisecond},
 		{On: true, For: 150 * time.Millisecond},
 	}},
+	// attention asks a citizen who has gone quiet whether they are still there.
+	{Name: "attention", Steps: []Step{
+		{On: true, For: 80 * time.Millisecond}, {On: false, For: 120 * time.Millisecond},
+		{On: true, For: 80 * time.Millisecond}, {On: false, For: 120 * time.Millisecond},
+		{On: true, For: 80 * time.Millisecond},
+	}},
 	{Name: "alarm", Steps: []Step{
 		{On: true, For: 400 * time.Millisecond}, {On: false, For: 200 * time.Millisecond},
 		{On: true, For: 400 * time.Millisecond}, {On: false, For: 200 * time.Millisecond},
@@ -46,7 +52,8 @@ var beepPatterns = []Pattern{
 // attention (slow blink) and fault (fast blink).
 func Patterns() map[string]Pattern { return byName(lampPatterns) }
 
-// BeepPatterns returns the buzzer patterns by name: click, ok, error and alarm.
+// BeepPatterns returns the buzzer patterns by name: click, ok, error,
+// attention and alarm.
 func BeepPatterns() map[string]Pattern { return byName(beepPatterns) }
 
 // byName indexes a table into a fresh map, so callers cannot change the table.

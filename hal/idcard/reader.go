@@ -37,6 +37,12 @@ type Reader interface {
 	Close() error
 }
 
+// Rereader is a reader that can read the card lying on it again: the card a
+// citizen left from the last session, or put down before touching start.
+type Rereader interface {
+	Reread() error
+}
+
 // Errors a reader reports in Failed events.
 var (
 	ErrPulled = errors.New("idcard: card removed during the read")

@@ -23,11 +23,14 @@ type Ticket struct {
 	Where       string // floor and window area, e.g. "2楼 B区 5-8号窗口"
 	QueueLabel  string // what is known of the queue, a line each: "前面还有 3 人\n预计等候 约 12 分钟", or "请留意叫号"
 	IssuedLabel string // e.g. "取号时间 2026-11-25 09:41"
-	Green       bool
-	GreenLabel  string // e.g. "绿色通道 优先办理"
-	QR          string // URL to follow the queue on the phone
-	QRHint      string // "扫码查看排队进度"
-	Footer      string // "请保管好您的号票，留意叫号"
+	// ReprintLabel marks a ticket printed again after a failure, with the
+	// original issue time, e.g. "补打（原取号时间 09:41）"; empty the first time.
+	ReprintLabel string
+	Green        bool
+	GreenLabel   string // e.g. "绿色通道 优先办理"
+	QR           string // URL to follow the queue on the phone
+	QRHint       string // "扫码查看排队进度"
+	Footer       string // "请保管好您的号票，留意叫号"
 }
 
 // numberMagnify is the largest size the ticket number is printed at.
@@ -39,39 +42,69 @@ const qrShare = 0.4
 // Encode returns the print job for t on a printer with profile p: device text
 // and a native QR code, or for full-raster profiles one image drawn with face.
 func Encode(t Ticket, p escpos.Profile, face func(px float64) font.Face) ([]byte, error) {
-	if p.Raster {
-		return encodeRaster(t, p, face)
-	}
-	e := escpos.NewEncoder(p)
-	e.Init()
-	if err := layout(e, t, p); err != nil {
-		return nil, err
-	}
-	e.Cut()
-	return e.Bytes(), nil
+	return Print(p, face, "ticket "+t.Number, func(e *escpos.Encoder, p escpos.Profile) error { return layout(e, t, p) })
 }
 
-// encodeRaster lays the ticket out for an ideal printer, renders that paper
-// and sends it as raster bands, so it looks the same as a native ticket.
-func encodeRaster(t Ticket, p escpos.Profile, face func(px float64) font.Face) ([]byte, error) {
+// Print returns the job for one piece of paper whose body is written by
+// body: device text on a native profile; on a full-raster profile the body
+// is laid out for an ideal printer, rendered with face and sent as raster
+// bands, so it looks the same. what names the paper in errors.
+func Print(p escpos.Profile, face func(px float64) font.Face, what string, body func(*escpos.Encoder, escpos.Profile) error) ([]byte, error) {
+	if !p.Raster {
+		e := escpos.NewEncoder(p)
+		e.Init()
+		if err := body(e, p); err != nil {
+			return nil, err
+		}
+		e.Cut()
+		return e.Bytes(), nil
+	}
 	ideal := p
 	ideal.Raster, ideal.NativeQR, ideal.Cutter = false, true, false
 	e := escpos.NewEncoder(ideal)
 	e.Init()
-	if err := layout(e, t, ideal); err != nil {
+	if err := body(e, ideal); err != nil {
 		return nil, err
 	}
 	doc, err := escpos.DecodeFor(ideal, e.Bytes())
 	if err != nil {
-		return nil, fmt.Errorf("ticket %s: layout: %w", t.Number, err)
+		return nil, fmt.Errorf("%s: layout: %w", what, err)
 	}
 	out := escpos.NewEncoder(p)
 	out.Init()
 	if err := out.Raster(escpos.RenderPaper(doc, ideal, face)); err != nil {
-		return nil, fmt.Errorf("ticket %s: %w", t.Number, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	out.Cut()
 	return out.Bytes(), nil
+}
+
+// Slip is a note that is not a ticket, already localized: a title, lines
+// of text and a footer.
+type Slip struct {
+	HallName string
+	Title    string
+	Lines    []string // a line each; long lines wrap
+	Footer   string
+}
+
+// EncodeSlip returns the print job of s.
+func EncodeSlip(s Slip, p escpos.Profile, face func(px float64) font.Face) ([]byte, error) {
+	return Print(p, face, "slip "+s.Title, func(e *escpos.Encoder, p escpos.Profile) error {
+		e.Align(escpos.Centre)
+		lines(e, p, 1, s.HallName)
+		e.Bold(true)
+		lines(e, p, 1, s.Title)
+		e.Bold(false)
+		e.Feed(1)
+		e.Align(escpos.Left)
+		lines(e, p, 1, s.Lines...)
+		e.Feed(1)
+		e.Align(escpos.Centre)
+		lines(e, p, 1, s.Footer)
+		e.Feed(3)
+		return nil
+	})
 }
 
 // layout writes the ticket body, centred, top to bottom.
@@ -93,6 +126,11 @@ func layout(e *escpos.Encoder, t Ticket, p escpos.Profile) error {
 	e.Feed(1)
 
 	lines(e, p, 1, t.Where, t.QueueLabel, t.IssuedLabel)
+	if t.ReprintLabel != "" {
+		e.Bold(true)
+		lines(e, p, 1, t.ReprintLabel)
+		e.Bold(false)
+	}
 	if t.Green {
 		e.Size(1, 2)
 		e.Bold(true)

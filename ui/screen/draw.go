@@ -111,6 +111,12 @@ func (p *Painter) drawText(dst *image.RGBA, t Text, c color.RGBA) {
 		}
 		px -= 2
 	}
+	if fit := max(t.Box.Dy()/face.Height(), 1); len(lines) > fit {
+		// Even the smallest type does not fit: end the last line that
+		// does with an ellipsis rather than run over the box.
+		lines = lines[:fit]
+		lines[fit-1] = ellipsis(face, lines[fit-1], t.Box.Dx())
+	}
 	h := len(lines) * face.Height()
 	y := t.Box.Min.Y + (t.Box.Dy()-h)/2
 	for _, ln := range lines {
@@ -121,6 +127,15 @@ func (p *Painter) drawText(dst *image.RGBA, t Text, c color.RGBA) {
 		render.DrawText(dst, face, x, y+face.Ascent(), ln, c)
 		y += face.Height()
 	}
+}
+
+// ellipsis shortens s until it and "…" fit in width.
+func ellipsis(face *render.Face, s string, width int) string {
+	r := []rune(s)
+	for len(r) > 0 && face.Measure(string(r)+"…") > width {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
 }
 
 func (p *Painter) drawWidget(dst *image.RGBA, w Widget, pressed bool) {

@@ -131,6 +131,9 @@ func Refresh(s flow.State, now time.Time) time.Duration {
 	return 0
 }
 
+// matterButton is the size of a matter's button on the catalog screen.
+var matterButton = image.Pt(584, 80)
+
 const (
 	margin  = 48
 	topBar  = 104
@@ -243,7 +246,10 @@ func (b *builder) attract() {
 	l := b.now
 	b.text(b.t.T("attract.date", "month", int(l.Month()), "day", l.Day(), "weekday", b.t.T("weekday."+strconv.Itoa(int(l.Weekday()))),
 		"time", l.Format("15:04")), image.Rect(margin, 580, 1280-margin, 640), bodyPx, Muted, Center)
-	if b.s.Offline {
+	switch {
+	case b.s.PrinterDown:
+		b.text(b.t.T("attract.printer_down"), image.Rect(margin, 640, 1280-margin, 684), smallPx, Warn, Center)
+	case b.s.Offline:
 		b.text(b.t.T("attract.offline"), image.Rect(margin, 640, 1280-margin, 684), smallPx, Warn, Center)
 	}
 	b.l.Background = "start"
@@ -251,7 +257,11 @@ func (b *builder) attract() {
 
 func (b *builder) id() {
 	s := b.s
-	b.title(b.t.T("id.title"))
+	if s.Holder != nil {
+		b.title(b.t.T("id.title_read"))
+	} else {
+		b.title(b.t.T("id.title"))
+	}
 	switch {
 	case s.Holder != nil && s.Holder.Name == "":
 		// A reader that only senses the card (no SAM module).
@@ -276,7 +286,12 @@ func (b *builder) id() {
 		}
 		b.text(hint, image.Rect(margin+40, 210, 1280-margin-40, 300), bodyPx, style, Center)
 		b.cardAnimation(image.Rect(440, 300, 840, 470))
-		b.widget("no-id", b.t.T("id.no_id"), image.Rect(400, 490, 880, 590), Secondary)
+		if contains(b.s.Actions(b.cfg), "retry") {
+			b.widget("retry", b.t.T("id.retry"), image.Rect(margin+72, 490, 632, 590), Primary)
+			b.widget("no-id", b.t.T("id.no_id"), image.Rect(648, 490, 1280-margin-72, 590), Secondary)
+		} else {
+			b.widget("no-id", b.t.T("id.no_id"), image.Rect(400, 490, 880, 590), Secondary)
+		}
 		b.text(b.t.T("id.no_id_hint"), image.Rect(margin, 596, 1280-margin, 640), smallPx, Muted, Center)
 	}
 }
@@ -304,7 +319,7 @@ func (b *builder) matter() {
 	for i, m := range ms {
 		col, row := i%2, i/2
 		x, y := margin+col*(584+16), 318+row*92
-		b.widget("matter:"+m.ID, m.Name.In(b.lang()), image.Rect(x, y, x+584, y+80), Secondary)
+		b.widget("matter:"+m.ID, m.Name.In(b.lang()), image.Rectangle{Max: matterButton}.Add(image.Pt(x, y)), Secondary)
 	}
 	y := 318 + 3*92
 	if contains(b.s.Actions(b.cfg), "prev") {
@@ -316,7 +331,7 @@ func (b *builder) matter() {
 	if contains(b.s.Actions(b.cfg), "next") {
 		b.widget("next", b.t.T("common.next"), image.Rect(margin+520, y, margin+720, y+80), Quiet)
 	}
-	b.greenToggle(image.Rect(1280-margin-440, y, 1280-margin, y+80))
+	b.greenToggle(image.Rect(1280-margin-440, y, 1280-margin, y+88))
 }
 
 func (b *builder) greenToggle(r image.Rectangle) {
@@ -355,7 +370,7 @@ func (b *builder) questions() {
 	}
 	b.widget("no-questions", b.t.T("questions.no"), image.Rect(740, 210, 1280-margin, 320), Primary)
 	b.widget("have-questions", b.t.T("questions.have"), image.Rect(740, 340, 1280-margin, 450), Secondary)
-	b.greenToggle(image.Rect(740, 470, 1280-margin, 550))
+	b.greenToggle(image.Rect(740, 470, 1280-margin, 558))
 }
 
 func (b *builder) ticketNumber(r image.Rectangle, px float64) {
@@ -364,9 +379,19 @@ func (b *builder) ticketNumber(r image.Rectangle, px float64) {
 }
 
 func (b *builder) done() {
+	b.title(b.t.T("done.title"))
+	b.ticketPanel()
+	if b.s.CardOnReader {
+		b.text(b.t.T("done.take_card"), image.Rect(margin, 610, 1280-margin, 660), bodyPx, Warn, Center)
+	}
+}
+
+// ticketPanel is the whole ticket on screen: number, matter, where to go,
+// the queue, and the phone's QR code — all a citizen needs if the paper
+// never comes out.
+func (b *builder) ticketPanel() {
 	t := b.s.Ticket
 	m := b.currentMatter()
-	b.title(b.t.T("done.title"))
 	b.l.Panels = append(b.l.Panels, Panel{Box: image.Rect(margin, 190, 820, 600), Style: Body})
 	b.ticketNumber(image.Rect(margin, 200, 820, 350), 140)
 	lines := []string{
@@ -388,9 +413,6 @@ func (b *builder) done() {
 		link := hall.LinkToken(b.cfg.Hall.QueueLink, b.cfg.Hall.ID, m.ID, t.Number, t.Token)
 		b.l.QRs = append(b.l.QRs, QR{Payload: link, Box: image.Rect(860, 200, 1220, 560)})
 		b.text(b.t.T("done.qr_hint"), image.Rect(840, 560, 1240, 600), smallPx, Muted, Center)
-	}
-	if b.s.CardOnReader {
-		b.text(b.t.T("done.take_card"), image.Rect(margin, 610, 1280-margin, 660), bodyPx, Warn, Center)
 	}
 }
 
@@ -420,18 +442,49 @@ func (b *builder) elsewhere() {
 	m := b.currentMatter()
 	b.title(b.t.T("elsewhere.title"))
 	b.text(m.Name.In(b.lang()), image.Rect(margin, 200, 1280-margin, 250), bodyPx, Accent, Center)
-	b.text(b.t.T("elsewhere.where", "where", m.Elsewhere.In(b.lang())), image.Rect(margin+40, 270, 1280-margin-40, 360), bodyPx, Body, Left)
-	b.text(b.t.T("elsewhere.bring"), image.Rect(margin+40, 370, 1280-margin, 420), bodyPx, Body, Left)
-	for i, mat := range m.Materials {
-		b.text("• "+mat.Name(b.lang()), image.Rect(margin+60, 425+i*48, 1280-margin, 470+i*48), smallPx, Body, Left)
+	lines := ElsewhereLines(b.t, m, b.lang())
+	for i, ln := range lines {
+		b.text(ln, image.Rect(margin+40, 256+i*44, 800, 300+i*44), smallPx, Body, Left)
 	}
+	r := image.Rect(820, 300, 1280-margin, 420)
+	switch b.s.Slip {
+	case "printing":
+		b.text(b.t.T("elsewhere.printing"), r, bodyPx, Muted, Center)
+	case "printed":
+		b.text(b.t.T("elsewhere.printed"), r, bodyPx, Good, Center)
+	case "failed":
+		b.text(b.t.T("elsewhere.print_failed"), image.Rect(820, 440, 1280-margin, 560), smallPx, Warn, Center)
+	}
+	if contains(b.s.Actions(b.cfg), "print-slip") {
+		b.widget("print-slip", b.t.T("elsewhere.print"), r, Primary)
+	}
+}
+
+// ElsewhereLines are what the citizen needs to do a matter handled
+// elsewhere: the address, the hours and phone where known, the materials.
+// The screen and the printed slip say the same.
+func ElsewhereLines(t *locale.Catalog, m hall.Matter, lang string) []string {
+	out := []string{t.T("elsewhere.where", "where", m.Elsewhere.In(lang))}
+	if h := m.ElsewhereHours.In(lang); h != "" {
+		out = append(out, t.T("elsewhere.hours", "hours", h))
+	}
+	if m.ElsewherePhone != "" {
+		out = append(out, t.T("elsewhere.phone", "phone", m.ElsewherePhone))
+	}
+	if len(m.Materials) > 0 {
+		out = append(out, t.T("elsewhere.bring"))
+		for _, mat := range m.Materials {
+			out = append(out, "• "+mat.Name(lang))
+		}
+	}
+	return out
 }
 
 func (b *builder) printProblem() {
 	b.title(b.t.T("print_problem.title"))
 	if b.s.Ticket != nil {
-		b.ticketNumber(image.Rect(margin, 200, 1280-margin, 350), 140)
-		b.text(b.t.T("print_problem.number", "number", b.s.Ticket.Number), image.Rect(margin+40, 370, 1280-margin-40, 460), bodyPx, Body, Center)
+		b.ticketPanel()
+		b.text(b.t.T("print_problem.number", "number", b.s.Ticket.Number), image.Rect(margin, 606, 1280-margin, 676), smallPx, Warn, Center)
 	} else {
 		b.text(b.t.T("print_problem.no_number"), image.Rect(margin+40, 280, 1280-margin-40, 380), bodyPx, Body, Center)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,34 +58,35 @@ func scenes(cfg *flow.Config) map[string]flow.State {
 	printing := step(s0, tap("start", "no-id", "matter:social-card", "take-ticket", "green-channel", "no-questions")...)
 	ticket := flow.Ticket{ID: 1, Number: "A023", Matter: "social-card", Green: true, Ahead: 4, AheadKnown: true,
 		WaitMin: 2, WaitKnown: true, Token: "phone-token-0123456789", Issued: t0}
-	done := step(printing, flow.TicketIssued{Ticket: ticket}, flow.Printed{Number: "A023"}, flow.CardPresent{})
+	done := step(printing, flow.TicketIssued{Ticket: ticket}, flow.Printed{ID: 1}, flow.CardPresent{})
 	// A standalone kiosk knows nothing of the queue: no figures on screen.
 	alone := ticket
 	alone.Green, alone.AheadKnown, alone.WaitKnown = false, false, false
 	doneAlone := step(step(s0, tap("start", "no-id", "matter:social-card", "take-ticket", "no-questions")...),
-		flow.TicketIssued{Ticket: alone}, flow.Printed{Number: "A023"})
+		flow.TicketIssued{Ticket: alone}, flow.Printed{ID: 1})
 	offline := ticket
 	offline.Green, offline.Approx = false, true
 	doneOffline := step(step(s0, flow.BusChanged{Online: false}), tap("start", "no-id", "matter:social-card", "take-ticket", "no-questions")...)
-	doneOffline = step(doneOffline, flow.TicketIssued{Ticket: offline}, flow.Printed{Number: "A023"})
+	doneOffline = step(doneOffline, flow.TicketIssued{Ticket: offline}, flow.Printed{ID: 1})
 	warn := step(s0, tap("start", "no-id")...)
 	warn, _ = flow.Step(cfg, warn, flow.Tick{}, t0.Add(cfg.IdleTimeout))
 	return map[string]flow.State{
-		"attract":         s0,
-		"id":              step(s0, tap("start")...),
-		"id-card":         step(s0, flow.CardRead{Holder: holder}),
-		"id-expired":      step(s0, flow.CardPresent{}, flow.CardFailed{Problem: "expired"}),
-		"matter":          step(s0, tap("start", "no-id", "category:business")...),
-		"online":          step(s0, tap("start", "no-id", "matter:social-card", "online-help")...),
-		"questions":       step(s0, tap("start", "no-id", "matter:social-card", "take-ticket", "green-channel")...),
-		"printing":        printing,
-		"done":            done,
-		"done-standalone": doneAlone,
-		"done-offline":    doneOffline,
-		"attract-offline": step(s0, flow.BusChanged{Online: false}),
-		"elsewhere":       step(s0, tap("start", "no-id", "category:household", "matter:passport")...),
-		"print-problem":   step(printing, flow.TicketIssued{Ticket: ticket}, flow.PrintFailed{Problem: "paper out"}),
-		"timeout-warning": warn,
+		"attract":            s0,
+		"id":                 step(s0, tap("start")...),
+		"id-card":            step(s0, flow.CardRead{Holder: holder}),
+		"id-expired":         step(s0, flow.CardPresent{}, flow.CardFailed{Problem: "expired"}),
+		"matter":             step(s0, tap("start", "no-id", "category:business")...),
+		"online":             step(s0, tap("start", "no-id", "matter:social-card", "online-help")...),
+		"questions":          step(s0, tap("start", "no-id", "matter:social-card", "take-ticket", "green-channel")...),
+		"printing":           printing,
+		"done":               done,
+		"done-standalone":    doneAlone,
+		"done-offline":       doneOffline,
+		"attract-offline":    step(s0, flow.BusChanged{Online: false}),
+		"attract-no-printer": step(s0, flow.PrinterChanged{Working: false}),
+		"elsewhere":          step(s0, tap("start", "no-id", "category:household", "matter:passport")...),
+		"print-problem":      step(printing, flow.TicketIssued{Ticket: ticket}, flow.PrintFailed{ID: 1, Problem: "paper out"}),
+		"timeout-warning":    warn,
 	}
 }
 
@@ -262,4 +264,62 @@ func ExampleLayout_Hit() {
 	l := &Layout{Widgets: []Widget{{ID: "start", Rect: image.Rect(0, 0, 100, 100), Enabled: true}}}
 	fmt.Println(l.Hit(image.Pt(50, 50)))
 	// Output: start true
+}
+
+// Text too long for its box even at the smallest type ends in an ellipsis
+// inside the box: nothing is drawn over a border or another text.
+func TestLongTextStaysInItsBox(t *testing.T) {
+	cfg, cats := setup(t)
+	long := strings.Repeat("Certificate of registration for a newly founded limited liability company ", 4)
+	for _, lang := range []string{"zh-CN", "en"} {
+		h := *cfg.Hall
+		h.Matters = slices.Clone(cfg.Hall.Matters)
+		h.Matters[0].Name.En, h.Matters[0].Name.Zh = long, strings.Repeat("新设立有限责任公司登记证明", 6)
+		c := *cfg
+		c.Hall = &h
+		s := flow.New(&c, t0)
+		s.Lang = lang
+		s, _ = flow.Step(&c, s, flow.Tap{ID: "start"}, t0)
+		s, _ = flow.Step(&c, s, flow.Tap{ID: "no-id"}, t0)
+		l := Build(&c, s, cats, t0)
+		w, ok := l.Widget("matter:" + h.Matters[0].ID)
+		if !ok {
+			t.Fatal("no button for the first matter")
+		}
+		img := image.NewRGBA(Size)
+		only := &Layout{Screen: l.Screen, Widgets: []Widget{w}}
+		NewPainter().Draw(img, only, "")
+		bg := img.RGBAAt(0, 0)
+		for y := 0; y < Size.Dy(); y++ {
+			for x := 0; x < Size.Dx(); x++ {
+				if !image.Pt(x, y).In(w.Rect) && img.RGBAAt(x, y) != bg {
+					t.Fatalf("%s: the long name draws outside its button at (%d,%d)", lang, x, y)
+				}
+			}
+		}
+		if problems := CheckHall(&c, cats); len(problems) == 0 || !strings.Contains(problems[0], h.Matters[0].ID) {
+			t.Fatalf("%s: the hall check does not report the long name: %v", lang, problems)
+		}
+	}
+	// The sample hall's own names all fit.
+	if problems := CheckHall(cfg, cats); len(problems) > 0 {
+		t.Fatalf("sample hall: %v", problems)
+	}
+}
+
+// Every catalog string fits the widest text box it could be shown in, at
+// the smallest type: the screens' own words are never cut short.
+func TestEveryWidgetLabelFits(t *testing.T) {
+	cfg, cats := setup(t)
+	font := render.DefaultFont()
+	for name, s := range scenes(cfg) {
+		for _, lang := range []string{"zh-CN", "en"} {
+			s.Lang = lang
+			for _, w := range Build(cfg, s, cats, t0).Widgets {
+				if !Fits(font, w.Label, w.Rect.Size()) {
+					t.Errorf("%s (%s): %q does not fit widget %s (%v)", name, lang, w.Label, w.ID, w.Rect.Size())
+				}
+			}
+		}
+	}
 }

@@ -393,3 +393,25 @@ func readHAT(root string) func() (*boards.HAT, error) {
 		return &boards.HAT{Vendor: read("vendor"), Product: product, ProductID: uint16(id)}, nil
 	}
 }
+
+// checkPatterns makes sure each lamp and the buzzer of the board know every
+// pattern the flow can ask of them: a missing one would fail silently in
+// front of a citizen (a timeout warning nobody hears).
+func checkPatterns(b *boards.Board) error {
+	lampKnown, beepKnown := gpio.Patterns(), gpio.BeepPatterns()
+	for _, l := range b.Lamps {
+		for _, p := range flow.LampPatterns[l.Name] {
+			if _, ok := lampKnown[p]; !ok {
+				return fmt.Errorf("board %s: lamp %q: the kiosk uses pattern %q, which lamps do not have", b.Name, l.Name, p)
+			}
+		}
+	}
+	if b.Buzzer.Enabled {
+		for _, p := range flow.BeepPatterns {
+			if _, ok := beepKnown[p]; !ok {
+				return fmt.Errorf("board %s: buzzer: the kiosk uses pattern %q, which the buzzer does not have", b.Name, p)
+			}
+		}
+	}
+	return nil
+}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"onetrip/boards"
 	"onetrip/firmware/control"
+	"onetrip/firmware/flow"
 	"onetrip/hal/escpos"
 	"onetrip/hal/escpos/escposemu"
 	"onetrip/hal/idcard"
@@ -113,4 +116,25 @@ func decodeText(t *testing.T, job []byte) string {
 		t.Fatalf("printed job does not decode: %v", err)
 	}
 	return doc.Text()
+}
+
+// Every board's lamps and buzzer know every pattern the flow asks for; one
+// the flow asks for and no device knows stops start-up with a line naming it.
+func TestEveryBoardKnowsTheFlowsPatterns(t *testing.T) {
+	for _, name := range boards.Names() {
+		b, err := boards.Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := checkPatterns(b); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	b, _ := boards.Load("sim")
+	saved := flow.BeepPatterns
+	defer func() { flow.BeepPatterns = saved }()
+	flow.BeepPatterns = append(slices.Clone(saved), "fanfare")
+	if err := checkPatterns(b); err == nil || !strings.Contains(err.Error(), `"fanfare"`) {
+		t.Fatalf("an unknown pattern: %v", err)
+	}
 }

@@ -4,6 +4,7 @@
 //	            [--window N] [--board sim] [--hall FILE] [--data DIR] [--headless] [--control 127.0.0.1:PORT]
 //	onetrip hall --hall FILE --data DIR --listen 127.0.0.1:4222 [--web 127.0.0.1:8080]
 //	onetrip report --bus URL --creds FILE [--json] [--from DATE --to DATE]
+//	onetrip replay --data DIR (--list | --session ID --out DIR) [--hall FILE]
 //
 // With no flags "run" opens the standalone kiosk window on the simulated
 // board with the sample hall, keeping its tickets under the user's state
@@ -21,8 +22,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"runtime/debug"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -52,6 +53,8 @@ func main() {
 		os.Exit(hallCommand(os.Args[2:]))
 	case "report":
 		os.Exit(reportCommand(os.Args[2:]))
+	case "replay":
+		os.Exit(replayCommand(os.Args[2:]))
 	case "version", "--version":
 		buildVersion().write(os.Stdout)
 	default:
@@ -69,6 +72,7 @@ usage:
                            (see "onetrip run -h")
   onetrip hall [flags]     run the hall controller: the hall bus, phone and office pages
   onetrip report [flags]   print the hall's figures (satisfaction, waits, window time)
+  onetrip replay [flags]   replay a kiosk session from its audit trail, screen by screen
   onetrip version          the version, commit, build date and Go version
 `)
 }

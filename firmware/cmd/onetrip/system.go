@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"onetrip/boards"
+	"onetrip/firmware/audit"
 	"onetrip/firmware/bus"
 	"onetrip/firmware/control"
 	"onetrip/firmware/flow"
@@ -66,6 +67,9 @@ func assemble(ctx context.Context, f Flags, log *slog.Logger) (*system, error) {
 			}
 		}
 	}
+	if err := checkPatterns(s.board); err != nil {
+		return nil, &configError{err}
+	}
 	rot := s.board.Display.Rotation
 	if f.Rotation >= 0 {
 		rot = f.Rotation
@@ -102,6 +106,9 @@ func assemble(ctx context.Context, f Flags, log *slog.Logger) (*system, error) {
 	s.logStart(f)
 	s.first = &firstFrame{}
 	fc := flow.NewConfig(s.hall)
+	for _, p := range screen.CheckHall(fc, cats) {
+		log.Warn("hall file: a name will show cut short; shorten it", "problem", p)
+	}
 	var issuer kiosk.Issuer
 	var desk kiosk.Desk
 	if s.bus != nil {
@@ -110,6 +117,19 @@ func assemble(ctx context.Context, f Flags, log *slog.Logger) (*system, error) {
 			Online: func(on bool) { s.k.Event(flow.BusChanged{Online: on}) },
 			Acked:  func(id string) { s.k.GuideComing(id) }})
 		issuer, desk = s.link, s.link
+	}
+	// The audit trail: every event and frame, so a session can be replayed
+	// (onetrip replay).
+	trail, err := audit.Open(filepath.Join(f.Data, "audit.db"))
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.close = append(s.close, trail.Close)
+	rec, err := trail.Record(fc, buildVersion().firmware(), log)
+	if err != nil {
+		s.Close()
+		return nil, err
 	}
 	s.k = kiosk.New(kiosk.Options{
 		Flow:      fc,
@@ -123,6 +143,7 @@ func assemble(ctx context.Context, f Flags, log *slog.Logger) (*system, error) {
 		Log:       log,
 		KeyButton: s.board.ButtonForKey,
 		Wake:      s.screenLight(),
+		Audit:     rec,
 	})
 	if s.readerDownAtStart {
 		s.k.Event(flow.ReaderChanged{Available: false})

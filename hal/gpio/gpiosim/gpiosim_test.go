@@ -91,7 +91,7 @@ func TestBuzzerLogsAndRemembersBeep(t *testing.T) {
 	if err := bz.Beep("error"); err != nil {
 		t.Fatal(err)
 	}
-	if err := bz.Beep("attention"); err == nil {
+	if err := bz.Beep("fault"); err == nil {
 		t.Error("buzzer accepted a lamp pattern")
 	}
 	if got := bz.Pattern(); got != "error" || !strings.Contains(logs.String(), "pattern=error") {

@@ -15,6 +15,8 @@ type Reader struct {
 	events  chan idcard.Event
 	present bool
 	closed  bool
+	text    []byte // the card on the reader, for Reread
+	photo   []byte
 }
 
 var _ idcard.Reader = (*Reader)(nil)
@@ -48,15 +50,34 @@ func (r *Reader) put(text, photo []byte) error {
 	if r.present {
 		return nil
 	}
-	r.present = true
+	r.present, r.text, r.photo = true, text, photo
+	r.read()
+	return nil
+}
+
+// Reread reads the card on the reader again, as a new card: Present, then
+// Read or Failed. Without a card it does nothing.
+func (r *Reader) Reread() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return idcard.ErrClosed
+	}
+	if r.present {
+		r.read()
+	}
+	return nil
+}
+
+func (r *Reader) read() {
+	text, photo := r.text, r.photo
 	idcard.Deliver(r.events, idcard.Event{Kind: idcard.Present})
 	c, err := idcard.Parse(text, photo)
 	if err != nil {
 		idcard.Deliver(r.events, idcard.Event{Kind: idcard.Failed, Err: err})
-		return nil
+		return
 	}
 	idcard.Deliver(r.events, idcard.Event{Kind: idcard.Read, Card: c})
-	return nil
 }
 
 // Remove takes the card off the reader: Removed, if a card was there.
@@ -66,7 +87,7 @@ func (r *Reader) Remove() {
 	if r.closed || !r.present {
 		return
 	}
-	r.present = false
+	r.present, r.text, r.photo = false, nil, nil
 	idcard.Deliver(r.events, idcard.Event{Kind: idcard.Removed})
 }
 
