@@ -17,6 +17,10 @@ BUILD_DEBS := gcc pkg-config libx11-dev libxcursor-dev libxrandr-dev libxinerama
 # phone page is tested in headless Chromium.
 TEST_DEBS  := xvfb xauth xdotool x11-utils x11-apps chromium
 
+# The packages whose goroutines share state run once more under the race detector.
+RACE_PKGS := ./firmware/kiosk/ ./firmware/terminal/ ./firmware/hallqueue/ ./firmware/control/ \
+             ./firmware/audit/ ./hal/gpio/... ./hal/serial/... ./hal/idcard/... ./hal/escpos/...
+
 .PHONY: all build run test bench deps test-deps clean screenshot
 
 all: build
@@ -41,8 +45,10 @@ run: build
 test: test-deps
 	@unformatted=$$("$$($(GO) env GOROOT)/bin/gofmt" -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	./scripts/with-x $(GO) test -count=1 -timeout 15m ./...
+	$(GO) test -race -count=1 -timeout 10m $(RACE_PKGS)
 
 # bench measures the budgets in DESIGN.md and prints the figures.
 bench: test-deps build
