@@ -6,7 +6,6 @@ import (
 	"reflect"
 
 	"onetrip/firmware/flow"
-	"onetrip/hal/idcard"
 )
 
 // kinds names every flow event kind in the trail. The names are part of the
@@ -85,8 +84,7 @@ func Mask(ev flow.Event) flow.Event {
 // screen, masking the masked holder again, draws exactly what it drew for
 // the citizen; a holder without a name (a presence-only reader) stays one.
 func MaskHolder(h flow.Holder) flow.Holder {
-	c := idcard.Card{Name: h.Name, Number: h.Number}
-	return flow.Holder{Name: c.MaskedName(), Number: c.MaskedNumber()}
+	return flow.Holder{Name: h.MaskedName(), Number: h.MaskedNumber()}
 }
 
 // maskState returns s with its holder masked.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +86,7 @@ func TestTransitions(t *testing.T) {
 			}
 		}},
 		{"category tab", taps("start", "no-id", "category:business"), Matter, func(t *testing.T, s State, fx []Effect) {
-			if !contains(s.Actions(cfg), "matter:invoice") || contains(s.Actions(cfg), "matter:social-card") {
+			if !slices.Contains(s.Actions(cfg), "matter:invoice") || slices.Contains(s.Actions(cfg), "matter:social-card") {
 				t.Fatalf("actions %v", s.Actions(cfg))
 			}
 		}},
@@ -199,7 +200,7 @@ func TestTransitions(t *testing.T) {
 			small.PageSize = 2
 			s2, _, _ := run(&small, s, Tap{"next"})
 			ms, pages := s2.PageMatters(&small)
-			if s2.Page != 1 || pages != 2 || len(ms) != 1 || ms[0].ID != "pension-cert" || !contains(s2.Actions(&small), "prev") || contains(s2.Actions(&small), "next") {
+			if s2.Page != 1 || pages != 2 || len(ms) != 1 || ms[0].ID != "pension-cert" || !slices.Contains(s2.Actions(&small), "prev") || slices.Contains(s2.Actions(&small), "next") {
 				t.Fatalf("page %d of %d: %v, actions %v", s2.Page, pages, ms, s2.Actions(&small))
 			}
 		}},
@@ -325,11 +326,11 @@ func walk(cfg *Config, seed uint64, steps int) error {
 					return fail("print of unknown ticket")
 				}
 			case SetLamp:
-				if !contains(LampPatterns[f.Lamp], f.Pattern) {
+				if !slices.Contains(LampPatterns[f.Lamp], f.Pattern) {
 					return fail("lamp %s pattern %q is not in LampPatterns", f.Lamp, f.Pattern)
 				}
 			case Beep:
-				if !contains(BeepPatterns, f.Pattern) {
+				if !slices.Contains(BeepPatterns, f.Pattern) {
 					return fail("beep %q is not in BeepPatterns", f.Pattern)
 				}
 			}
@@ -345,7 +346,7 @@ func walk(cfg *Config, seed uint64, steps int) error {
 			if len(acts) == 0 {
 				return fail("screen %s has no action", s.Screen)
 			}
-			if !contains(acts, "cancel") && !contains(acts, "call-guide") {
+			if !slices.Contains(acts, "cancel") && !slices.Contains(acts, "call-guide") {
 				return fail("screen %s offers no way out: %v", s.Screen, acts)
 			}
 		}
@@ -464,7 +465,7 @@ func TestPrinterStateAndResultsByTicketID(t *testing.T) {
 func TestIDScreenChoices(t *testing.T) {
 	cfg := config(t)
 	s, _, now := run(cfg, New(cfg, t0), CardPresent{}, CardFailed{"expired"})
-	if a := s.Actions(cfg); !contains(a, "retry") || !contains(a, "no-id") || contains(a, "back") {
+	if a := s.Actions(cfg); !slices.Contains(a, "retry") || !slices.Contains(a, "no-id") || slices.Contains(a, "back") {
 		t.Fatalf("refused card: actions %v, want retry and no-id, no back", a)
 	}
 	s, _ = Step(cfg, s, Tap{"retry"}, now)
@@ -472,7 +473,7 @@ func TestIDScreenChoices(t *testing.T) {
 		t.Fatalf("after retry: problem %q on %s", s.CardProblem, s.Screen)
 	}
 	cfg.Languages = []string{"zh-CN"}
-	if a := New(cfg, t0).Actions(cfg); contains(a, "lang") {
+	if a := New(cfg, t0).Actions(cfg); slices.Contains(a, "lang") {
 		t.Fatalf("one configured language, yet a language button: %v", a)
 	}
 }
@@ -505,15 +506,15 @@ func TestBannerFollowsTheChoice(t *testing.T) {
 func TestElsewhereSlip(t *testing.T) {
 	cfg := config(t)
 	s, _, now := run(cfg, New(cfg, t0), taps("start", "no-id", "category:household", "matter:passport")...)
-	if s.Screen != Elsewhere || !contains(s.Actions(cfg), "print-slip") {
+	if s.Screen != Elsewhere || !slices.Contains(s.Actions(cfg), "print-slip") {
 		t.Fatalf("on %s with %v", s.Screen, s.Actions(cfg))
 	}
 	s, fx := Step(cfg, s, Tap{"print-slip"}, now)
-	if p, ok := has[PrintSlip](fx); !ok || p.Matter != "passport" || contains(s.Actions(cfg), "print-slip") {
+	if p, ok := has[PrintSlip](fx); !ok || p.Matter != "passport" || slices.Contains(s.Actions(cfg), "print-slip") {
 		t.Fatalf("print-slip: effects %v, actions %v", fx, s.Actions(cfg))
 	}
 	s, _ = Step(cfg, s, SlipFailed{}, now)
-	if s.Slip != "failed" || !contains(s.Actions(cfg), "print-slip") {
+	if s.Slip != "failed" || !slices.Contains(s.Actions(cfg), "print-slip") {
 		t.Fatalf("after a failed slip: %q, actions %v (want to offer it again)", s.Slip, s.Actions(cfg))
 	}
 }

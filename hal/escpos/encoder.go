@@ -8,34 +8,6 @@ import (
 	"github.com/skip2/go-qrcode"
 )
 
-// Alignment is the justification set by ESC a.
-type Alignment byte
-
-const (
-	Left Alignment = iota
-	Centre
-	Right
-)
-
-// ECLevel is a QR error-correction level, L (7 %) to H (30 %).
-type ECLevel byte
-
-const (
-	ECLow ECLevel = iota
-	ECMedium
-	ECQuartile
-	ECHigh
-)
-
-// Command bytes.
-const (
-	lf  = 0x0a
-	esc = 0x1b
-	gs  = 0x1d
-	fsc = 0x1c
-	dle = 0x10
-)
-
 // maxBandRows is the tallest GS v 0 command sent: cheap clones overrun on more.
 const maxBandRows = 256
 

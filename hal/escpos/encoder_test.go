@@ -112,6 +112,7 @@ func TestTextEncodesGBKAndReplacesTheRest(t *testing.T) {
 		{"a😀b", []byte("a?b")},
 		{"𠀀", []byte("?")}, // GB18030 4-byte only
 		{"a\tb", []byte("a b")},
+		{"a\u3000b", []byte{'a', 0xa1, 0xa1, 'b'}}, // the ideographic space is GBK as it is
 		{"a\x1b@b", []byte("a?@b")},
 		{"\x1dV\x00", []byte("?V?")},
 		{"\x10\x04\x01\x7f", []byte("????")},

@@ -15,7 +15,6 @@ var substitutes = map[rune]rune{
 	'€':      'E', // CP936 single byte 0x80: undefined on GBK printers
 	'\t':     ' ',
 	'\u00a0': ' ',
-	'\u3000': '　',
 }
 
 // replacement stands for anything else that cannot be printed.

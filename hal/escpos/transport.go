@@ -80,23 +80,6 @@ const (
 	lpGetStatus = 0x060b
 )
 
-// IEEE 1284 port status bits (lp.h LP_P*).
-const (
-	lpPaperOut = 0x20 // LP_POUTPA: paper out
-	lpSelected = 0x10 // LP_PSELECD: printer online
-	lpNoError  = 0x08 // LP_PERRORP: active low, set means no error
-)
-
-// ParsePortStatus reads an LPGETSTATUS byte. A printer that is deselected or
-// signals an error is offline; whether a model drives these lines at all is
-// up to its firmware, so DLE EOT is asked first.
-func ParsePortStatus(b byte) Status {
-	return Status{
-		PaperOut: b&lpPaperOut != 0,
-		Offline:  b&lpSelected == 0 || b&lpNoError == 0,
-	}
-}
-
 // usbConn is a USB printer class device (/dev/usb/lp*).
 type usbConn struct {
 	deadlineConn

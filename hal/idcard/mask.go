@@ -6,14 +6,23 @@ import (
 	"strings"
 )
 
-// MaskedName returns the name with all but its first and last characters starred
-// (张*三, 欧**峰); a two-character name keeps only its first (张*), a one-character
-// name is fully starred. Cards without a Chinese name mask the English one.
+// MaskedName returns the card's name masked by MaskName. Cards without a
+// Chinese name mask the English one.
 func (c Card) MaskedName() string {
 	n := c.Name
 	if n == "" {
 		n = c.NameEN
 	}
+	return MaskName(n)
+}
+
+// MaskedNumber returns the card's ID number masked by MaskNumber.
+func (c Card) MaskedNumber() string { return MaskNumber(c.Number) }
+
+// MaskName stars all but the first and last characters of a name (张*三,
+// 欧**峰); a two-character name keeps only its first (张*), a one-character
+// name is fully starred. Masking a masked name changes nothing.
+func MaskName(n string) string {
 	r := []rune(n)
 	switch len(r) {
 	case 0:
@@ -26,10 +35,11 @@ func (c Card) MaskedName() string {
 	return string(r[0]) + strings.Repeat("*", len(r)-2) + string(r[len(r)-1])
 }
 
-// MaskedNumber returns the ID number with all but its first and last four characters
-// starred (3301**********1234); numbers of eight characters or fewer are fully starred.
-func (c Card) MaskedNumber() string {
-	r := []rune(c.Number)
+// MaskNumber stars all but the first and last four characters of an ID
+// number (3301**********1234); numbers of eight characters or fewer are fully
+// starred. Masking a masked number changes nothing.
+func MaskNumber(n string) string {
+	r := []rune(n)
 	if len(r) <= 8 {
 		return strings.Repeat("*", len(r))
 	}

@@ -6,13 +6,13 @@ package screen
 import (
 	"fmt"
 	"image"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"onetrip/firmware/flow"
 	"onetrip/firmware/hall"
-	"onetrip/hal/idcard"
 	"onetrip/ui/locale"
 )
 
@@ -199,12 +199,12 @@ func (b *builder) chrome() {
 	b.l.Panels = append(b.l.Panels, Panel{Box: image.Rect(0, 0, 1280, topBar-8), Style: Accent})
 	b.text(b.cfg.Hall.Name.In(b.lang()), image.Rect(margin, 0, 900, topBar-8), 36, Inverse, Left)
 	acts := b.s.Actions(b.cfg)
-	if contains(acts, "lang") {
+	if slices.Contains(acts, "lang") {
 		b.widget("lang", b.t.T("common.lang"), image.Rect(1280-margin-200, 8, 1280-margin, 88), Quiet)
 	}
 	x := margin
 	for _, id := range []string{"back", "cancel"} {
-		if contains(acts, id) {
+		if slices.Contains(acts, id) {
 			label := b.t.T("common." + id)
 			if id == "cancel" && (b.s.Screen == flow.Done || b.s.Screen == flow.PrintProblem) {
 				label = b.t.T("done.finish")
@@ -220,7 +220,7 @@ func (b *builder) chrome() {
 			x += 264
 		}
 	}
-	if contains(acts, "call-guide") {
+	if slices.Contains(acts, "call-guide") {
 		b.widget("call-guide", b.t.T("common.call_guide"), image.Rect(1280-margin-320, navTop, 1280-margin, navTop+88), Help)
 	}
 }
@@ -268,10 +268,9 @@ func (b *builder) id() {
 		b.text(b.t.T("id.present"), image.Rect(240, 250, 1040, 400), 48, Body, Center)
 		b.widget("continue", b.t.T("common.continue"), image.Rect(440, 460, 840, 580), Primary)
 	case s.Holder != nil:
-		c := idcard.Card{Name: s.Holder.Name, Number: s.Holder.Number}
 		b.l.Panels = append(b.l.Panels, Panel{Box: image.Rect(240, 230, 1040, 430), Style: Body})
-		b.text(b.t.T("id.hello", "name", c.MaskedName()), image.Rect(240, 250, 1040, 330), 48, Body, Center)
-		b.text(b.t.T("id.number", "number", c.MaskedNumber()), image.Rect(240, 340, 1040, 400), bodyPx, Muted, Center)
+		b.text(b.t.T("id.hello", "name", s.Holder.MaskedName()), image.Rect(240, 250, 1040, 330), 48, Body, Center)
+		b.text(b.t.T("id.number", "number", s.Holder.MaskedNumber()), image.Rect(240, 340, 1040, 400), bodyPx, Muted, Center)
 		b.widget("continue", b.t.T("common.continue"), image.Rect(440, 460, 840, 580), Primary)
 	default:
 		hint := b.t.T("id.hint")
@@ -286,7 +285,7 @@ func (b *builder) id() {
 		}
 		b.text(hint, image.Rect(margin+40, 210, 1280-margin-40, 300), bodyPx, style, Center)
 		b.cardAnimation(image.Rect(440, 300, 840, 470))
-		if contains(b.s.Actions(b.cfg), "retry") {
+		if slices.Contains(b.s.Actions(b.cfg), "retry") {
 			b.widget("retry", b.t.T("id.retry"), image.Rect(margin+72, 490, 632, 590), Primary)
 			b.widget("no-id", b.t.T("id.no_id"), image.Rect(648, 490, 1280-margin-72, 590), Secondary)
 		} else {
@@ -322,13 +321,13 @@ func (b *builder) matter() {
 		b.widget("matter:"+m.ID, m.Name.In(b.lang()), image.Rectangle{Max: matterButton}.Add(image.Pt(x, y)), Secondary)
 	}
 	y := 318 + 3*92
-	if contains(b.s.Actions(b.cfg), "prev") {
+	if slices.Contains(b.s.Actions(b.cfg), "prev") {
 		b.widget("prev", b.t.T("common.prev"), image.Rect(margin, y, margin+200, y+80), Quiet)
 	}
 	if pages > 1 {
 		b.text(b.t.T("common.page", "page", b.s.Page+1, "pages", pages), image.Rect(margin+220, y, margin+500, y+80), smallPx, Muted, Center)
 	}
-	if contains(b.s.Actions(b.cfg), "next") {
+	if slices.Contains(b.s.Actions(b.cfg), "next") {
 		b.widget("next", b.t.T("common.next"), image.Rect(margin+520, y, margin+720, y+80), Quiet)
 	}
 	b.greenToggle(image.Rect(1280-margin-440, y, 1280-margin, y+88))
@@ -455,7 +454,7 @@ func (b *builder) elsewhere() {
 	case "failed":
 		b.text(b.t.T("elsewhere.print_failed"), image.Rect(820, 440, 1280-margin, 560), smallPx, Warn, Center)
 	}
-	if contains(b.s.Actions(b.cfg), "print-slip") {
+	if slices.Contains(b.s.Actions(b.cfg), "print-slip") {
 		b.widget("print-slip", b.t.T("elsewhere.print"), r, Primary)
 	}
 }
@@ -504,7 +503,7 @@ func (b *builder) timeoutWarning() {
 // each enabled and at least 80×80 px (a finger, not a mouse).
 func (l *Layout) Verify(actions []string) error {
 	for _, w := range l.Widgets {
-		if !contains(actions, w.ID) {
+		if !slices.Contains(actions, w.ID) {
 			return fmt.Errorf("screen %s shows %q, which the flow does not allow", l.Screen, w.ID)
 		}
 		if w.Rect.Dx() < 80 || w.Rect.Dy() < 80 {
@@ -520,13 +519,4 @@ func (l *Layout) Verify(actions []string) error {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
