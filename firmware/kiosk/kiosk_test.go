@@ -46,10 +46,42 @@ func (f *frames) Present(frame *image.RGBA, dirty []image.Rectangle) error {
 	return nil
 }
 
+// clock is the rig's clock: it starts at rigStart whenever the test runs
+// and moves at the speed of real time (the kiosk's timers run on real time,
+// and the flow's timeouts must fall due), plus whatever the test adds with
+// Advance. So nothing a test sees depends on the hour or minute it runs at.
+type clock struct {
+	mu      sync.Mutex
+	started time.Time // real time at rigStart
+	skipped time.Duration
+}
+
+// rigStart is the rig's time: a Tuesday morning, far from the service day's
+// reset, and halfway through a minute, so the attract screen's clock (which
+// redraws on the minute) changes only after 30 s, long after any test here
+// is over, unless the test moves it.
+var rigStart = time.Date(2026, 3, 10, 10, 15, 30, 0, time.Local)
+
+func newClock() *clock { return &clock{started: time.Now()} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return rigStart.Add(time.Since(c.started) + c.skipped)
+}
+
+// Advance moves the clock on by d at once.
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.skipped += d
+}
+
 // rig is a kiosk on the simulated board, running in the test.
 type rig struct {
 	t       testing.TB
 	k       *Kiosk
+	clock   *clock
 	cards   *idcardsim.Reader
 	printer *escpossim.Printer
 	lamps   map[string]*gpiosim.Lamp
@@ -107,7 +139,7 @@ func newRig(t testing.TB, dir string, adjust ...func(*Options)) *rig {
 		out = io.MultiWriter(out, os.Stderr)
 	}
 	log := slog.New(slog.NewTextHandler(out, nil))
-	r := &rig{t: t, cards: idcardsim.New(), printer: printer, store: store, dir: dir,
+	r := &rig{t: t, clock: newClock(), cards: idcardsim.New(), printer: printer, store: store, dir: dir,
 		frames: &frames{got: make(chan struct{}, 1)}, log: logbuf,
 		lamps: map[string]*gpiosim.Lamp{"status": gpiosim.NewLamp("status", log), "help": gpiosim.NewLamp("help", log)}}
 	lamps := map[string]Lamp{}
@@ -119,6 +151,7 @@ func newRig(t testing.TB, dir string, adjust ...func(*Options)) *rig {
 		Devices:   Devices{Cards: r.cards, Printer: printer, Lamps: lamps, Buzzer: gpiosim.NewBuzzer(log)},
 		Presenter: r.frames, Tickets: NewTickets(h, cats, profile, face), Log: log,
 		KeyButton: func(k string) (string, bool) { return "help", k == "H" },
+		Now:       r.clock.Now,
 	}
 	for _, a := range adjust {
 		a(&o)
@@ -322,7 +355,7 @@ func TestRestartPrintsWhatWasNeverPrinted(t *testing.T) {
 		t.Fatal(err)
 	}
 	tk, err := store.Issue(context.Background(), ticket.Request{Matter: "invoice", Prefix: "K", Lang: "zh-CN",
-		Now: time.Now(), ResetHour: 6})
+		Now: rigStart.Add(-3 * time.Minute), ResetHour: 6})
 	store.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -338,8 +371,8 @@ func TestRestartPrintsWhatWasNeverPrinted(t *testing.T) {
 	})
 	// The guide is told through the log which ticket came out late.
 	r.waitFor("reprint reported", func(flow.State) bool { return strings.Contains(r.log.String(), "issued ticket reprinted") })
-	if got := decodeJob(t, r.printer.Jobs()[0].EscposPath); !strings.Contains(got, "补打") {
-		t.Fatalf("a ticket printed after a power cut does not say 补打:\n%s", got)
+	if got := decodeJob(t, r.printer.Jobs()[0].EscposPath); !strings.Contains(got, "补打（原取号时间 2026-03-10 10:12）") {
+		t.Fatalf("a ticket printed after a power cut does not say 补打 with its issue time, 10:12:\n%s", got)
 	}
 }
 
@@ -400,23 +433,76 @@ func TestFirstTouchOnBlankScreenOnlyWakes(t *testing.T) {
 	}
 }
 
-func TestNothingPresentedWhileIdle(t *testing.T) {
-	r := newRig(t, t.TempDir())
+// presented is how many frames the kiosk has presented so far, once it has
+// looked at its clock again and redrawn: the kiosk redraws after each thing
+// it handles, a Do's function included, so the count is read in a second Do.
+func (r *rig) presented() int {
+	r.t.Helper()
+	n := 0
+	r.k.Do(context.Background(), func() {})
+	r.k.Do(context.Background(), func() {
+		r.frames.mu.Lock()
+		defer r.frames.mu.Unlock()
+		n = r.frames.n
+	})
+	return n
+}
+
+// idle waits until the kiosk is on the attract screen with the first frame
+// presented and the printer's first answer in, which may draw again.
+func (r *rig) idle() {
+	r.t.Helper()
 	r.onScreen(flow.Attract)
 	<-r.frames.got
-	r.frames.mu.Lock()
-	before := r.frames.n
-	r.frames.mu.Unlock()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		checking := true
+		r.k.Do(context.Background(), func() { checking = r.k.checking })
+		if !checking {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatal("the printer's first status never came back")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestNothingPresentedWhileIdle(t *testing.T) {
+	r := newRig(t, t.TempDir())
+	r.idle()
+	before := r.presented()
 	// Asking the kiosk for its state makes it loop once; the picture is the
-	// same, so nothing may be presented.
+	// same (the rig's clock is half a minute from changing the time shown),
+	// so nothing may be presented.
 	for range 20 {
 		r.k.Do(context.Background(), func() {})
 	}
-	r.frames.mu.Lock()
-	after := r.frames.n
-	r.frames.mu.Unlock()
-	if after != before {
+	if after := r.presented(); after != before {
 		t.Fatalf("%d frames presented while nothing changed", after-before)
+	}
+}
+
+// The attract screen's clock is the one thing that changes while nobody is
+// there: the next minute is presented, the seconds before it are not.
+func TestAttractClockRedrawsOnTheMinute(t *testing.T) {
+	r := newRig(t, t.TempDir())
+	r.idle()
+	before := r.presented()
+	r.clock.Advance(20 * time.Second) // 10:15:50: still 10:15 on screen
+	r.k.Event(flow.Tick{})
+	if after := r.presented(); after != before {
+		t.Fatalf("%d frames presented within the minute", after-before)
+	}
+	r.clock.Advance(10 * time.Second) // 10:16:00
+	r.k.Event(flow.Tick{})
+	if after := r.presented(); after != before+1 {
+		t.Fatalf("%d frames presented when the minute turned, want 1", after-before)
+	}
+	var shown time.Time
+	r.k.Do(context.Background(), func() { shown = r.k.now() })
+	if shown.Format("15:04") != "10:16" {
+		t.Fatalf("kiosk clock %v, want 10:16", shown)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -31,6 +33,8 @@ import (
 	"onetrip/firmware/control"
 	"onetrip/firmware/ticket"
 	"onetrip/hal/escpos"
+	"onetrip/hal/escpos/escposemu"
+	"onetrip/hal/serial/serialtest"
 	"onetrip/ui/window/windowtest"
 )
 
@@ -285,15 +289,47 @@ func decodeXWD(b []byte) (image.Image, error) {
 
 func decodeQR(t testing.TB, img image.Image) string {
 	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	text, err := readQR(img)
 	if err != nil {
 		t.Fatalf("no readable QR code: %v", err)
 	}
-	return res.GetText()
+	return text
+}
+
+// readQR decodes the one QR code in img.
+func readQR(img image.Image) (string, error) {
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		return "", err
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		return "", err
+	}
+	return res.GetText(), nil
+}
+
+// waitForQR captures the window (the part of it in crop, unless empty) until
+// it shows a QR code reading want: the X server shows a frame a moment after
+// the kiosk's state changed, so the first captures may still show the
+// screen before.
+func waitForQR(t testing.TB, win string, crop image.Rectangle, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		img := capture(t, win)
+		if !crop.Empty() {
+			img = img.(*image.RGBA).SubImage(crop)
+		}
+		got, err := readQR(img)
+		if err == nil && got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the window shows no QR code reading %q: last read %q, %v", want, got, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 var card = control.CardJSON{Name: "张三丰", Sex: "男", Nation: "汉", Birth: "19800101",
@@ -321,10 +357,7 @@ func TestWindowEndToEnd(t *testing.T) {
 	k.onScreen("online")
 
 	// 必问网办: the QR code the window shows deep-links to this matter.
-	time.Sleep(300 * time.Millisecond) // the X server shows the frame a moment after the state changes
-	if got, want := decodeQR(t, capture(t, win)), "https://zwfw.example.gov.cn/app/matter/social-card?hall=hz-sc"; got != want {
-		t.Fatalf("online QR on screen = %q, want %q", got, want)
-	}
+	waitForQR(t, win, image.Rectangle{}, "https://zwfw.example.gov.cn/app/matter/social-card?hall=hz-sc")
 	click(t, k, win, "take-ticket")
 	k.onScreen("questions")
 	click(t, k, win, "no-questions")
@@ -363,10 +396,7 @@ func TestWindowEndToEnd(t *testing.T) {
 	if got := decodeQR(t, paper); got != link {
 		t.Fatalf("QR on the paper = %q", got)
 	}
-	time.Sleep(300 * time.Millisecond)
-	if got := decodeQR(t, capture(t, win).(*image.RGBA).SubImage(image.Rect(840, 190, 1240, 570))); got != link {
-		t.Fatalf("QR on the done screen = %q", got)
-	}
+	waitForQR(t, win, image.Rect(840, 190, 1240, 570), link)
 
 	// H is the help button on the sim board: a guide is called (standalone,
 	// the help lamp lights).
@@ -411,24 +441,207 @@ func TestNoDisplayPointsToHeadless(t *testing.T) {
 	}
 }
 
-// TestKillNineNeverLosesOrRepeats kills the kiosk with SIGKILL at random
-// moments around issuing and printing, restarts it each time, and checks that
-// no number was issued twice and every issued ticket was printed (reprinted
-// after the restart when the kill came between issue and print).
+// stallingLink stands between an emulated printer and its pty: once armed,
+// it lets a few more bytes through and then holds the rest, like a printer
+// that stopped taking data in the middle of a ticket. The kiosk's job is
+// then in flight for as long as the test likes.
+type stallingLink struct {
+	rw      io.ReadWriter
+	buf     []byte // read from the pty, not yet passed on
+	err     error
+	mu      sync.Mutex
+	cond    *sync.Cond
+	armed   bool
+	left    int  // bytes still let through while armed
+	holding bool // armed, nothing left, and bytes waiting
+	closed  bool // cut: the printer reads the end of the stream
+	replies int  // status replies the printer sent
+}
+
+func newStallingLink(rw io.ReadWriter) *stallingLink {
+	l := &stallingLink{rw: rw}
+	l.cond = sync.NewCond(&l.mu)
+	return l
+}
+
+func (l *stallingLink) Read(p []byte) (int, error) {
+	if len(l.buf) == 0 {
+		if l.err != nil {
+			return 0, l.err
+		}
+		n, err := l.rw.Read(p)
+		l.buf, l.err = append(l.buf[:0], p[:n]...), err
+		if n == 0 {
+			return 0, err
+		}
+	}
+	l.mu.Lock()
+	for l.armed && l.left == 0 && !l.closed {
+		l.holding = true
+		l.cond.Wait()
+	}
+	if l.closed {
+		l.mu.Unlock()
+		return 0, io.EOF
+	}
+	k := len(l.buf)
+	if l.armed {
+		k = min(k, l.left)
+		l.left -= k
+	}
+	l.mu.Unlock()
+	n := copy(p, l.buf[:k])
+	l.buf = l.buf[n:]
+	return n, nil
+}
+
+func (l *stallingLink) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	l.replies += len(p)
+	l.mu.Unlock()
+	return l.rw.Write(p)
+}
+
+// stallAfter lets n more bytes through, then holds everything.
+func (l *stallingLink) stallAfter(n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.armed, l.left, l.holding = true, n, false
+}
+
+// cut ends the link: what it holds is dropped, and the printer reads the
+// end of the stream.
+func (l *stallingLink) cut() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	l.cond.Broadcast()
+}
+
+func (l *stallingLink) state() (replies int, holding bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.replies, l.holding
+}
+
+// unprintedAtKill is what the store of a killed kiosk holds issued and not
+// printed: number → issue time as the reprint must show it.
+func unprintedAtKill(t *testing.T, data string) map[string]string {
+	t.Helper()
+	store, err := ticket.Open(filepath.Join(data, "tickets.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	un, err := store.Unprinted(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, tk := range un {
+		out[tk.Number] = tk.Issued.Format("2006-01-02 15:04")
+	}
+	return out
+}
+
+// reprintAll starts the kiosk on the data directory of a killed one and
+// waits until it has printed every ticket left unprinted.
+func reprintAll(t *testing.T, data string) {
+	t.Helper()
+	un := unprintedAtKill(t, data)
+	k := start(t, data, "--headless")
+	k.waitFor(fmt.Sprintf("%d reprints", len(un)), func(s control.ScreenJSON) bool {
+		return s.Screen == "attract" && strings.Count(k.logText(), "issued ticket reprinted") >= len(un)
+	})
+	k.stop()
+	if left := unprintedAtKill(t, data); len(left) != 0 {
+		t.Fatalf("still unprinted after a restart: %v", left)
+	}
+}
+
+// toQuestions takes a kiosk from the attract screen to the last question
+// before a pension certificate's ticket is issued.
+func toQuestions(k *proc) {
+	k.onScreen("attract")
+	for _, id := range []string{"start", "no-id", "matter:pension-cert"} {
+		k.post("/tap", map[string]string{"id": id})
+	}
+	k.onScreen("questions")
+}
+
+// TestKillNineNeverLosesOrRepeats kills the kiosk with SIGKILL around issuing
+// and printing, restarts it each time, and checks that no number was issued
+// twice, that every issued ticket was printed, and that the tickets a kill
+// left issued but not printed came out after the restart saying 补打 with
+// their issue time — and only those. Twelve kills fall at random moments;
+// three more land for certain between issue and print, with the ticket half
+// sent to a printer (emulated on a pty) that stopped taking data.
 func TestKillNineNeverLosesOrRepeats(t *testing.T) {
 	data := t.TempDir()
+	caught := map[string]string{} // tickets a kill left unprinted
+	landed := 0                   // kills that left a ticket unprinted
+	noted := func() {
+		t.Helper()
+		un := unprintedAtKill(t, data)
+		if len(un) > 0 {
+			landed++
+		}
+		maps.Copy(caught, un)
+	}
+
 	r := rand.New(rand.NewPCG(7, 7))
 	for range 12 {
 		k := start(t, data, "--headless")
-		for _, id := range []string{"start", "no-id", "matter:pension-cert"} {
-			k.post("/tap", map[string]string{"id": id})
-		}
-		k.onScreen("questions")
+		toQuestions(k)
 		go http.Post(k.base+"/tap", "application/json", strings.NewReader(`{"id":"no-questions"}`))
-		time.Sleep(time.Duration(r.IntN(12000)) * time.Microsecond)
+		// Not a wait for anything: this places the kill at a random moment
+		// before, during or after issuing and printing (issuing takes some
+		// tens of milliseconds after the tap, printing to the sim printer
+		// as long again).
+		time.Sleep(time.Duration(r.IntN(150000)) * time.Microsecond)
 		k.cmd.Process.Kill()
 		<-k.done
+		noted()
 	}
+	randomLanded := landed
+	// What the last kill left comes out now, not on the stalling printer.
+	reprintAll(t, data)
+
+	for round := range 3 {
+		pty := serialtest.New(t)
+		link := newStallingLink(pty.Master)
+		var finished atomic.Int32
+		printer := escposemu.New(link, func([]byte) { finished.Add(1) })
+		go printer.Run()
+		// The printer never gets the rest of the killed kiosk's job: the
+		// link is cut, and the emulator's goroutine ends.
+		t.Cleanup(link.cut)
+		k := start(t, data, "--headless", "--printer", "escpos:"+pty.SlavePath()+"?profile=80mm")
+		// The start-up status question (DLE EOT 1–4) is answered before
+		// the citizen comes.
+		k.waitFor("printer answered", func(control.ScreenJSON) bool { n, _ := link.state(); return n >= 4 })
+		toQuestions(k)
+		// The job's own status question (12 bytes) and 100 bytes of the
+		// ticket reach the printer; the rest is held.
+		link.stallAfter(12 + 100)
+		before := unprintedCount(t, k)
+		k.post("/tap", map[string]string{"id": "no-questions"})
+		k.waitFor("job in flight", func(control.ScreenJSON) bool { _, h := link.state(); return h })
+		k.cmd.Process.Kill()
+		<-k.done
+		if n := finished.Load(); n != 0 {
+			t.Fatalf("round %d: the stalled printer finished %d jobs", round, n)
+		}
+		un := unprintedAtKill(t, data)
+		if len(un) != before+1 {
+			t.Fatalf("round %d: the kill in the middle of the job left %d tickets unprinted, want %d: %v", round, len(un), before+1, un)
+		}
+		noted()
+
+		// Back up with the sim printer: the ticket comes out, marked 补打.
+		reprintAll(t, data)
+	}
+
 	// One last start: it must print whatever was issued but not printed.
 	k := start(t, data, "--headless")
 	k.onScreen("attract")
@@ -444,8 +657,10 @@ func TestKillNineNeverLosesOrRepeats(t *testing.T) {
 	}
 	issued := countTickets(t, filepath.Join(data, "tickets.db"))
 	printed := map[string]bool{}
+	reprinted := map[string]string{} // number → the 补打 line's text
 	jobs, _ := filepath.Glob(filepath.Join(data, "printer", "*.escpos"))
 	number := regexp.MustCompile(`C\d{3,}`)
+	mark := regexp.MustCompile(`补打（原取号时间 ([0-9-]+ [0-9:]+)）`)
 	for _, j := range jobs {
 		if strings.Contains(j, ".partial.") {
 			continue
@@ -455,11 +670,27 @@ func TestKillNineNeverLosesOrRepeats(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", j, err)
 		}
-		printed[number.FindString(doc.Text())] = true
+		n := number.FindString(doc.Text())
+		printed[n] = true
+		if m := mark.FindStringSubmatch(doc.Text()); m != nil {
+			reprinted[n] = m[1]
+		}
 	}
 	for _, n := range issued {
 		if !printed[n] {
 			t.Errorf("ticket %s was issued but no printed job shows it", n)
+		}
+	}
+	for n, at := range caught {
+		if got, ok := reprinted[n]; !ok {
+			t.Errorf("ticket %s, unprinted when the kiosk was killed, came out without 补打", n)
+		} else if got != at {
+			t.Errorf("ticket %s's reprint says 补打 of %s, want its issue time %s", n, got, at)
+		}
+	}
+	for n := range reprinted {
+		if _, ok := caught[n]; !ok {
+			t.Errorf("ticket %s says 补打 but no kill left it unprinted", n)
 		}
 	}
 	seen := map[string]bool{}
@@ -469,7 +700,27 @@ func TestKillNineNeverLosesOrRepeats(t *testing.T) {
 		}
 		seen[n] = true
 	}
-	t.Logf("%d tickets issued across 12 kills, %d jobs printed", len(issued), len(jobs))
+	if landed < 3 {
+		t.Errorf("only %d kills landed between issue and print", landed)
+	}
+	t.Logf("%d tickets issued across 15 kills, %d jobs printed; %d kills landed between issue and print (%d of the 12 random ones), %d tickets reprinted",
+		len(issued), len(jobs), landed, randomLanded, len(reprinted))
+}
+
+// unprintedCount is how many of a running kiosk's tickets are not printed,
+// read through a connection of the test's own.
+func unprintedCount(t *testing.T, k *proc) int {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(k.data, "tickets.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM tickets WHERE printed = 0`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // countTickets lists the issued numbers straight from the database file.

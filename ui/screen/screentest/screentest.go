@@ -23,17 +23,33 @@ func Golden(t testing.TB, name string, img *image.RGBA, update bool) {
 		return
 	}
 	want := ReadPNG(t, file)
-	if diff, n := Compare(want, img); n > len(img.Pix)/4/200 {
+	if diff, n := Compare(want, img); n > MaxPixels {
 		wd, _ := os.Getwd()
 		out := filepath.Join(os.TempDir(), "onetrip-golden", filepath.Base(wd)+"-"+name)
 		WritePNG(t, out+"-got.png", img)
 		WritePNG(t, out+"-diff.png", diff)
-		t.Errorf("%s differs in %d pixels; see %s-got.png and %s-diff.png", file, n, out, out)
+		t.Errorf("%s differs in %d pixels (by more than %d levels; at most %d may); see %s-got.png and %s-diff.png",
+			file, n, Tolerance, MaxPixels, out, out)
 	}
 }
 
-// Compare counts pixels differing by more than a small tolerance (font
-// rasterisers and blending may differ by a few levels) and paints them red.
+// The goldens are drawn by the same code as the screens, so they match
+// exactly where they were made; the slack is for another machine's float
+// arithmetic (fused multiply-add on ARM) moving an antialiased edge by a
+// level or two. It is kept well below what a real change makes: one digit
+// changed at 20 px ("A001" → "A007", "C003" → "C008") alters 50–100
+// pixels by more than Tolerance, a label of a few glyphs several hundred.
+const (
+	// Tolerance is how many levels (of 255) a channel may be off and the
+	// pixel still count as equal.
+	Tolerance = 16
+	// MaxPixels is how many pixels of a screen, whatever its size, may be
+	// off by more than Tolerance.
+	MaxPixels = 16
+)
+
+// Compare counts pixels differing by more than Tolerance in any channel and
+// paints them red.
 func Compare(want image.Image, got *image.RGBA) (*image.RGBA, int) {
 	diff := image.NewRGBA(got.Bounds())
 	if want.Bounds() != got.Bounds() {
@@ -44,7 +60,7 @@ func Compare(want image.Image, got *image.RGBA) (*image.RGBA, int) {
 		for x := got.Rect.Min.X; x < got.Rect.Max.X; x++ {
 			r, g, b, _ := want.At(x, y).RGBA()
 			c := got.RGBAAt(x, y)
-			if max(absDiff(r>>8, c.R), absDiff(g>>8, c.G), absDiff(b>>8, c.B)) > 40 {
+			if max(absDiff(r>>8, c.R), absDiff(g>>8, c.G), absDiff(b>>8, c.B)) > Tolerance {
 				n++
 				diff.SetRGBA(x, y, color.RGBA{255, 0, 0, 255})
 			} else {
