@@ -66,6 +66,10 @@ type Bus struct {
 	denied  map[string]bool // permission errors already logged
 }
 
+// HallLine starts the line of a credentials file that names its hall: a
+// terminal holding only the file learns the hall's subject prefix from it.
+const HallLine = "# hall:"
+
 // ErrAuth means the server refused the credentials.
 var ErrAuth = errors.New("the hall bus refused these credentials")
 

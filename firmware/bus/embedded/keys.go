@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/nats-io/nkeys"
+
+	"onetrip/firmware/bus"
 )
 
 // Keys are the hall's NATS users: one NKEY per role, kept as credentials
@@ -70,9 +72,8 @@ func readSeed(path string) (string, error) {
 	return kp.PublicKey()
 }
 
-// HallLine starts the line of a credentials file that names its hall: a
-// terminal holding only the file learns the hall's subject prefix from it.
-const HallLine = "# hall:"
+// HallLine starts the line of a credentials file that names its hall.
+const HallLine = bus.HallLine
 
 func writeSeed(path, hallID, role string) (string, error) {
 	kp, err := nkeys.CreateUser()
