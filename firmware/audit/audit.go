@@ -20,30 +20,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"path/filepath"
 	"time"
-
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"onetrip/firmware/flow"
 	"onetrip/firmware/hall"
+	"onetrip/firmware/sqlitefile"
 )
 
 // ErrNotAuditTrail reports a file that is not an audit trail: not SQLite at
 // all, or an SQLite database written by something else.
 var ErrNotAuditTrail = errors.New("not an audit trail")
 
-const (
-	// applicationID marks the file as ours in the SQLite header ("otau").
-	applicationID = 0x6F746175
-	// schemaVersion is the PRAGMA user_version this code reads and writes.
-	schemaVersion = 1
-	// busyTimeout bounds how long a write waits for another process (a
-	// replay reading the file while the kiosk writes).
-	busyTimeout = 5 * time.Second
-)
+// applicationID marks the file as ours in the SQLite header ("otau").
+const applicationID = 0x6F746175
 
 // schema is version 1. Times are RFC 3339 with nanoseconds, as the flow saw
 // them. An entry is an event (kind is its type, event its fields as JSON)
@@ -79,116 +68,18 @@ type Trail struct {
 	rec  *Recorder // the recorder writing to it, if any
 }
 
+// kind is the audit trail as an SQLite file.
+var kind = sqlitefile.Kind{What: "audit trail", ApplicationID: applicationID, Schema: schema, Foreign: ErrNotAuditTrail}
+
 // Open opens the audit trail at path, creating the file and its schema on
 // first use. A file that is not an audit trail gives an error wrapping
 // ErrNotAuditTrail and naming the path.
 func Open(path string) (*Trail, error) {
-	abs, err := filepath.Abs(path)
+	db, err := sqlitefile.Open(path, kind)
 	if err != nil {
-		return nil, fmt.Errorf("audit trail %s: %w", path, err)
-	}
-	db, err := sql.Open("sqlite", dsn(abs))
-	if err != nil {
-		return nil, fmt.Errorf("audit trail %s: %w", path, err)
-	}
-	// One connection: the recorder is the only writer in this process.
-	db.SetMaxOpenConns(1)
-	t := &Trail{path: path, db: db}
-	if err := t.checkSchema(context.Background()); err != nil {
-		db.Close()
 		return nil, err
 	}
-	if err := t.setWAL(context.Background()); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return t, nil
-}
-
-// dsn is the driver's name for the file at abs: a file: URI with the pragmas
-// every connection needs. Like the ticket store, every commit is synchronous:
-// what the trail says happened is on disk.
-func dsn(abs string) string {
-	q := url.Values{}
-	q.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
-	q.Set("_synchronous", "FULL")
-	q.Set("_foreign_keys", "1")
-	q.Set("_txlock", "immediate")
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
-	return u.String()
-}
-
-// checkSchema creates the schema in an empty file and rejects files that are
-// not audit trails or are newer than this code.
-func (t *Trail) checkSchema(ctx context.Context) error {
-	tx, err := t.db.BeginTx(ctx, nil)
-	if err != nil {
-		return t.openError(err)
-	}
-	defer tx.Rollback()
-	var appID, version, objects int
-	if err := tx.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
-		return t.openError(err)
-	}
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return t.openError(err)
-	}
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&objects); err != nil {
-		return t.openError(err)
-	}
-	switch {
-	case appID == applicationID && version == schemaVersion:
-		return nil
-	case appID == applicationID && version > schemaVersion:
-		return fmt.Errorf("audit trail %s: schema version %d is newer than this firmware's %d", t.path, version, schemaVersion)
-	case appID != 0 || objects > 0:
-		return fmt.Errorf("audit trail %s: %w (application id %#x, user version %d, %d schema objects)",
-			t.path, ErrNotAuditTrail, appID, version, objects)
-	}
-	stamp := fmt.Sprintf("PRAGMA application_id = %d; PRAGMA user_version = %d", applicationID, schemaVersion)
-	if _, err := tx.ExecContext(ctx, schema+stamp); err != nil {
-		return fmt.Errorf("audit trail %s: create schema: %w", t.path, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("audit trail %s: create schema: %w", t.path, err)
-	}
-	return nil
-}
-
-// openError names the path and says plainly when the file is not SQLite.
-func (t *Trail) openError(err error) error {
-	if resultCode(err) == sqlite3.SQLITE_NOTADB {
-		return fmt.Errorf("audit trail %s: %w (not an SQLite database): %w", t.path, ErrNotAuditTrail, err)
-	}
-	return fmt.Errorf("audit trail %s: %w", t.path, err)
-}
-
-// setWAL switches the file to WAL mode, so a replay can read while the kiosk
-// writes; the switch is retried while another process holds the file.
-func (t *Trail) setWAL(ctx context.Context) error {
-	deadline := time.Now().Add(busyTimeout)
-	for {
-		var mode string
-		err := t.db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
-		switch {
-		case err == nil && mode == "wal":
-			return nil
-		case err == nil:
-			return fmt.Errorf("audit trail %s: journal mode is %q, want wal", t.path, mode)
-		case resultCode(err) != sqlite3.SQLITE_BUSY || time.Now().After(deadline):
-			return fmt.Errorf("audit trail %s: set WAL mode: %w", t.path, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// resultCode is SQLite's primary result code in err, or 0.
-func resultCode(err error) int {
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		return se.Code() & 0xff
-	}
-	return 0
+	return &Trail{path: path, db: db}, nil
 }
 
 // Close stops the recorder, if one was started, once every entry it was

@@ -319,7 +319,7 @@ func TestOpenChecksTheFile(t *testing.T) {
 	db.QueryRow("PRAGMA application_id").Scan(&appID)
 	db.QueryRow("PRAGMA user_version").Scan(&version)
 	db.QueryRow("PRAGMA journal_mode").Scan(&mode)
-	if appID != applicationID || version != schemaVersion || mode != "wal" {
+	if appID != applicationID || version != kind.Version() || mode != "wal" {
 		t.Errorf("application id %#x, version %d, journal %s", appID, version, mode)
 	}
 	if _, err := db.Exec("PRAGMA user_version = 99"); err != nil {

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"database/sql"
+	"onetrip/firmware/sqlitefile"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,10 +24,10 @@ func checkTrailPragmas(t *testing.T, db *sql.DB) {
 	}{
 		{"journal_mode", "wal"},
 		{"synchronous", int64(2)}, // FULL
-		{"busy_timeout", busyTimeout.Milliseconds()},
+		{"busy_timeout", sqlitefile.BusyTimeout.Milliseconds()},
 		{"foreign_keys", int64(1)},
 		{"application_id", int64(applicationID)},
-		{"user_version", int64(schemaVersion)},
+		{"user_version", int64(kind.Version())},
 	} {
 		var got any
 		if err := db.QueryRowContext(context.Background(), "PRAGMA "+p.pragma).Scan(&got); err != nil {
@@ -91,7 +92,7 @@ func TestTrailTransactionsBeginImmediate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	if _, err = other.Exec("BEGIN IMMEDIATE"); resultCode(err) != sqlite3.SQLITE_BUSY {
+	if _, err = other.Exec("BEGIN IMMEDIATE"); sqlitefile.ResultCode(err) != sqlite3.SQLITE_BUSY {
 		other.Exec("ROLLBACK")
 		t.Fatalf("another writer began while the trail's transaction was open (err %v): the trail's BEGIN is not IMMEDIATE", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"image"
 	"log/slog"
 	"sync"
@@ -50,7 +51,7 @@ type op struct {
 func (t *Trail) Record(cfg *flow.Config, firmware string, log *slog.Logger) (*Recorder, error) {
 	var last sql.NullInt64
 	if err := t.db.QueryRow("SELECT max(id) FROM sessions").Scan(&last); err != nil {
-		return nil, t.openError(err)
+		return nil, fmt.Errorf("audit trail %s: %w", t.path, err)
 	}
 	config, err := json.Marshal(configOf(cfg, firmware))
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"onetrip/firmware/sqlitefile"
 	"path/filepath"
 	"testing"
 	"time"
@@ -25,10 +26,10 @@ func checkPragmas(t *testing.T, db *sql.DB) {
 	}{
 		{"journal_mode", "wal"},
 		{"synchronous", int64(2)}, // FULL
-		{"busy_timeout", busyTimeout.Milliseconds()},
+		{"busy_timeout", sqlitefile.BusyTimeout.Milliseconds()},
 		{"foreign_keys", int64(1)},
 		{"application_id", int64(applicationID)},
-		{"user_version", int64(schemaVersion)},
+		{"user_version", int64(kind.Version())},
 	} {
 		var got any
 		if err := db.QueryRowContext(ctx, "PRAGMA "+p.pragma).Scan(&got); err != nil {
@@ -99,7 +100,7 @@ func TestStoreTransactionsBeginImmediate(t *testing.T) {
 	}
 	defer other.Close()
 	_, err = other.Exec("BEGIN IMMEDIATE")
-	if resultCode(err) != sqlite3.SQLITE_BUSY {
+	if sqlitefile.ResultCode(err) != sqlite3.SQLITE_BUSY {
 		other.Exec("ROLLBACK")
 		t.Fatalf("another writer began while the store's transaction was open (err %v): the store's BEGIN is not IMMEDIATE", err)
 	}
