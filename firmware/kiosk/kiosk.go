@@ -411,13 +411,19 @@ func (k *Kiosk) effect(f flow.Effect) flow.Event {
 	case flow.PrintSlip:
 		return k.printSlip(f)
 	case flow.ReadCard:
-		if rr, ok := k.dev.Cards.(idcard.Rereader); ok {
-			go func() {
-				if err := rr.Reread(); err != nil {
-					k.log.Warn("card on the reader not read again", "err", err)
-				}
-			}()
+		if k.dev.CardsPresenceOnly {
+			return flow.CardRead{} // the card is there: that is all this reader says
 		}
+		rr, ok := k.dev.Cards.(idcard.Rereader)
+		if !ok {
+			// A SAM module reads a card once per placement: ask for it again.
+			return flow.CardFailed{Problem: "replace"}
+		}
+		go func() {
+			if err := rr.Reread(); err != nil {
+				k.log.Warn("card on the reader not read again", "err", err)
+			}
+		}()
 	case flow.EndSession:
 		k.log.Info("session ended", "reason", f.Reason)
 		clear(k.helps)

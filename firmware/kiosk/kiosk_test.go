@@ -565,3 +565,21 @@ func TestElsewhereSlipIsPrinted(t *testing.T) {
 		t.Fatalf("a slip issued a ticket: %v", un)
 	}
 }
+
+// A reader that reads a card once per placement (the SAM module) cannot read
+// the card left on it again: the citizen is asked to lift and replace it.
+func TestCardLeftOnAReaderThatCannotRereadIsAskedFor(t *testing.T) {
+	r := newRig(t, t.TempDir(), func(o *Options) { o.Devices.Cards = onceReader{o.Devices.Cards} })
+	put(t, r, citizen)
+	r.waitFor("read", func(s flow.State) bool { return s.Holder != nil })
+	r.tap("cancel")
+	r.onScreen(flow.Attract)
+	r.tap("start")
+	s := r.waitFor("asked to replace", func(s flow.State) bool { return s.CardProblem == "replace" })
+	if s.Holder != nil || s.Screen != flow.ID {
+		t.Fatalf("holder %v on %s", s.Holder, s.Screen)
+	}
+}
+
+// onceReader hides the simulated reader's Reread, as a SAM module has none.
+type onceReader struct{ idcard.Reader }
