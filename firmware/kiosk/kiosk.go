@@ -105,8 +105,8 @@ type Kiosk struct {
 	layout  *screen.Layout
 	painter *screen.Painter
 	shown   *image.RGBA
-	scratch *image.RGBA
 	pressed string
+	painted string // the widget drawn pressed in shown
 	frames  int64
 }
 
@@ -158,7 +158,6 @@ func New(o Options) *Kiosk {
 		inFlight: map[int64]bool{},
 		painter:  screen.NewPainter(),
 		shown:    image.NewRGBA(screen.Size),
-		scratch:  image.NewRGBA(screen.Size),
 	}
 	k.recheck = time.NewTimer(time.Hour)
 	k.recheck.Stop()
@@ -493,18 +492,18 @@ func (k *Kiosk) callGuide(f flow.CallGuide) {
 	}()
 }
 
-// redraw lays out the screen, paints it off-screen and presents only what
-// changed. Nothing is presented when nothing changed.
+// redraw lays out the screen, repaints in the shown frame only the widgets,
+// texts and codes that changed (all of it for the first frame or another
+// screen) and presents those rectangles. Nothing is presented when nothing
+// changed.
 func (k *Kiosk) redraw() {
 	now := k.now()
+	prev := k.layout
 	k.layout = screen.Build(k.cfg, k.state, k.cats, now)
-	k.painter.Draw(k.scratch, k.layout, k.pressed)
-	dirty := screen.Diff(k.shown, k.scratch)
+	dirty := k.painter.Update(k.shown, prev, k.layout, k.painted, k.pressed)
+	k.painted = k.pressed
 	if len(dirty) == 0 {
 		return
-	}
-	for _, r := range dirty {
-		screen.CopyRect(k.shown, k.scratch, r)
 	}
 	if err := k.present.Present(k.shown, dirty); err != nil {
 		k.log.Error("present", "err", err)

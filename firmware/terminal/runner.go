@@ -48,8 +48,8 @@ type Runner struct {
 	layout  *screen.Layout
 	painter *screen.Painter
 	shown   *image.RGBA
-	scratch *image.RGBA
 	pressed string
+	painted string          // the widget drawn pressed in shown
 	dropped map[string]bool // reasons of dropped messages already logged
 }
 
@@ -70,7 +70,7 @@ func New(o Options) *Runner {
 		o: o, view: queue.NewView(o.Hall), seqs: bus.NewSequences(o.Bus.Subjects), kiosks: map[string]Kiosk{},
 		inputs: make(chan kiosk.Input, 64), deliveries: make(chan bus.Delivery, 1024),
 		results: make(chan outcome, 16), beats: make(chan bus.Beat, 64), calls: make(chan func()),
-		painter: screen.NewPainter(), shown: image.NewRGBA(screen.Size), scratch: image.NewRGBA(screen.Size),
+		painter: screen.NewPainter(), shown: image.NewRGBA(screen.Size),
 		dropped: map[string]bool{},
 	}
 }
@@ -310,16 +310,15 @@ func (r *Runner) input(in kiosk.Input) {
 	}
 }
 
-// redraw builds the role's screen and presents what changed.
+// redraw builds the role's screen, repaints in the shown frame only what
+// changed and presents those rectangles.
 func (r *Runner) redraw() {
+	prev := r.layout
 	r.layout = r.o.Role.Build(r.snapshot())
-	r.painter.Draw(r.scratch, r.layout, r.pressed)
-	dirty := screen.Diff(r.shown, r.scratch)
+	dirty := r.painter.Update(r.shown, prev, r.layout, r.painted, r.pressed)
+	r.painted = r.pressed
 	if len(dirty) == 0 {
 		return
-	}
-	for _, d := range dirty {
-		screen.CopyRect(r.shown, r.scratch, d)
 	}
 	if err := r.o.Presenter.Present(r.shown, dirty); err != nil {
 		r.o.Log.Error("present", "err", err)

@@ -31,10 +31,14 @@ var styleColor = map[Style]color.RGBA{Body: ink, Muted: muted, Accent: blue, War
 var panelColor = map[Style]color.RGBA{Body: panel, Muted: greyDark, Accent: blue, Good: green, Warn: warn}
 
 // Painter draws layouts; it keeps the QR codes of the screen on show between
-// frames because encoding one costs more than drawing a whole screen.
+// frames because encoding one costs more than drawing a whole screen, and
+// the wrapped lines of its texts, which incremental updates need to know
+// where each text draws.
 type Painter struct {
-	font *render.Font
-	qr   map[qrKey]*image.RGBA
+	font  *render.Font
+	qr    map[qrKey]*image.RGBA
+	texts map[Text]*textLayout
+	gen   uint64 // frame number, to forget the texts no longer on screen
 }
 
 type qrKey struct {
@@ -44,30 +48,147 @@ type qrKey struct {
 
 // NewPainter returns a painter using the embedded font.
 func NewPainter() *Painter {
-	return &Painter{font: render.DefaultFont(), qr: map[qrKey]*image.RGBA{}}
+	return &Painter{font: render.DefaultFont(), qr: map[qrKey]*image.RGBA{}, texts: map[Text]*textLayout{}}
 }
 
 // Draw paints l into dst; the widget with id pressed is drawn pressed.
 func (p *Painter) Draw(dst *image.RGBA, l *Layout, pressed string) {
-	render.FillRect(dst, dst.Bounds(), background)
+	p.gen++
+	p.paint(dst, l, pressed)
+	p.forget(l)
+}
+
+// paint draws the background and every element of l whose pixels reach
+// into dst's bounds, in layout order; dst may be a SubImage of the frame,
+// which clips every drawing to it.
+func (p *Painter) paint(dst *image.RGBA, l *Layout, pressed string) {
+	clip := dst.Bounds()
+	render.FillRect(dst, clip, background)
 	for _, pn := range l.Panels {
-		render.FillRoundRect(dst, pn.Box, 16, panelColor[pn.Style])
+		if pn.Box.Overlaps(clip) {
+			render.FillRoundRect(dst, pn.Box, 16, panelColor[pn.Style])
+		}
 	}
 	for _, q := range l.QRs {
-		p.drawQR(dst, q)
+		if q.Box.Overlaps(clip) {
+			p.drawQR(dst, q)
+		}
 	}
-	// Keep only the codes on this screen: each is a few hundred KB.
+	for _, t := range l.Texts {
+		if p.layoutText(t).bounds.Overlaps(clip) {
+			p.drawText(dst, t, styleColor[t.Style])
+		}
+	}
+	for _, w := range l.Widgets {
+		if p.widgetBounds(w).Overlaps(clip) {
+			p.drawWidget(dst, w, w.ID == pressed)
+		}
+	}
+}
+
+// forget drops the QR codes and text layouts not on l: each code is a few
+// hundred KB.
+func (p *Painter) forget(l *Layout) {
 	for k := range p.qr {
 		if !slices.ContainsFunc(l.QRs, func(q QR) bool { return k == qrKey{q.Payload, q.Box.Size()} }) {
 			delete(p.qr, k)
 		}
 	}
-	for _, t := range l.Texts {
-		p.drawText(dst, t, styleColor[t.Style])
+	for k, tl := range p.texts {
+		if tl.used != p.gen {
+			delete(p.texts, k)
+		}
 	}
-	for _, w := range l.Widgets {
-		p.drawWidget(dst, w, w.ID == pressed)
+}
+
+// Update repaints dst, which shows prev with the widget prevPressed pressed,
+// so that it shows next with nextPressed pressed, exactly as Draw would, and
+// returns the rectangles it repainted. Only elements that appeared,
+// disappeared or changed are damaged; another screen (or a nil prev) damages
+// the whole frame. Nothing changed, nothing is returned.
+func (p *Painter) Update(dst *image.RGBA, prev, next *Layout, prevPressed, nextPressed string) []image.Rectangle {
+	frame := dst.Bounds()
+	if prev == nil || prev.Screen != next.Screen || prev.Background != next.Background {
+		p.Draw(dst, next, nextPressed)
+		return []image.Rectangle{frame}
 	}
+	p.gen++
+	dirty := p.damage(prev, next, prevPressed, nextPressed)
+	dirty = mergeRects(dirty, frame)
+	for _, r := range dirty {
+		p.paint(dst.SubImage(r).(*image.RGBA), next, nextPressed)
+	}
+	// Mark what stays on screen before forgetting the rest.
+	for _, t := range next.Texts {
+		p.layoutText(t)
+	}
+	for _, w := range next.Widgets {
+		p.widgetBounds(w)
+	}
+	p.forget(next)
+	return dirty
+}
+
+// damage returns the boxes of the elements that differ between prev and
+// next, compared position by position in each list: where no element
+// differs, both layouts paint the same elements in the same order.
+func (p *Painter) damage(prev, next *Layout, prevPressed, nextPressed string) []image.Rectangle {
+	var out []image.Rectangle
+	out = diffList(out, prev.Panels, next.Panels, func(a, b Panel) bool { return a == b }, func(pn Panel) image.Rectangle { return pn.Box })
+	out = diffList(out, prev.QRs, next.QRs, func(a, b QR) bool { return a == b }, func(q QR) image.Rectangle { return q.Box })
+	out = diffList(out, prev.Texts, next.Texts, func(a, b Text) bool { return a == b }, func(t Text) image.Rectangle { return p.layoutText(t).bounds })
+	out = diffList(out, prev.Widgets, next.Widgets,
+		func(a, b Widget) bool { return a == b && (a.ID == prevPressed) == (b.ID == nextPressed) },
+		p.widgetBounds)
+	return out
+}
+
+// diffList appends the boxes of a[i] and b[i] wherever they differ, and of
+// the elements only one list has.
+func diffList[E any](out []image.Rectangle, a, b []E, eq func(E, E) bool, box func(E) image.Rectangle) []image.Rectangle {
+	for i := range max(len(a), len(b)) {
+		switch {
+		case i >= len(a):
+			out = append(out, box(b[i]))
+		case i >= len(b):
+			out = append(out, box(a[i]))
+		case !eq(a[i], b[i]):
+			out = append(out, box(a[i]), box(b[i]))
+		}
+	}
+	return out
+}
+
+// mergeRects clips rs to frame and merges rectangles whose union wastes
+// little, so a change is presented as a few rectangles.
+func mergeRects(rs []image.Rectangle, frame image.Rectangle) []image.Rectangle {
+	var out []image.Rectangle
+	for _, r := range rs {
+		if r = r.Intersect(frame); !r.Empty() {
+			out = append(out, r)
+		}
+	}
+	area := func(r image.Rectangle) int { return r.Dx() * r.Dy() }
+	for merged := true; merged; {
+		merged = false
+		for i := 0; i < len(out) && !merged; i++ {
+			for j := i + 1; j < len(out); j++ {
+				u := out[i].Union(out[j])
+				if 4*area(u) <= 5*(area(out[i])+area(out[j])) {
+					out[i] = u
+					out = slices.Delete(out, j, j+1)
+					merged = true
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// widgetBounds returns the pixels w may paint: its rectangle and its label.
+func (p *Painter) widgetBounds(w Widget) image.Rectangle {
+	return w.Rect.Union(p.layoutText(p.widgetLabel(w)).bounds)
 }
 
 func (p *Painter) drawQR(dst *image.RGBA, q QR) {
@@ -97,9 +218,23 @@ func copyAt(dst *image.RGBA, at image.Point, src *image.RGBA) {
 // minPx is the smallest text drawn: a citizen without glasses reads it.
 const minPx = 28
 
-// drawText wraps t.S into its box (shrinking the font when even wrapped text
-// does not fit) and draws it.
-func (p *Painter) drawText(dst *image.RGBA, t Text, c color.RGBA) {
+// textLayout is a text wrapped into its box: the face, the lines and their
+// pens, and the bounds of everything drawing it may touch.
+type textLayout struct {
+	face   *render.Face
+	lines  []string
+	at     []image.Point // left end of each line's baseline
+	bounds image.Rectangle
+	used   uint64
+}
+
+// layoutText wraps t.S into its box, shrinking the font when even wrapped
+// text does not fit.
+func (p *Painter) layoutText(t Text) *textLayout {
+	if tl, ok := p.texts[t]; ok {
+		tl.used = p.gen
+		return tl
+	}
 	px := t.Px
 	var face *render.Face
 	var lines []string
@@ -117,15 +252,31 @@ func (p *Painter) drawText(dst *image.RGBA, t Text, c color.RGBA) {
 		lines = lines[:fit]
 		lines[fit-1] = ellipsis(face, lines[fit-1], t.Box.Dx())
 	}
+	tl := &textLayout{face: face, lines: lines, used: p.gen}
+	// Glyphs may reach a little past their advance and the line's height:
+	// pad generously, the bounds only need to hold every inked pixel.
+	pad := face.Height()/4 + 2
 	h := len(lines) * face.Height()
 	y := t.Box.Min.Y + (t.Box.Dy()-h)/2
 	for _, ln := range lines {
 		x := t.Box.Min.X
+		w := face.Measure(ln)
 		if t.Align == Center {
-			x += (t.Box.Dx() - face.Measure(ln)) / 2
+			x += (t.Box.Dx() - w) / 2
 		}
-		render.DrawText(dst, face, x, y+face.Ascent(), ln, c)
+		tl.at = append(tl.at, image.Pt(x, y+face.Ascent()))
+		tl.bounds = tl.bounds.Union(image.Rect(x, y, x+w, y+face.Height()).Inset(-pad))
 		y += face.Height()
+	}
+	p.texts[t] = tl
+	return tl
+}
+
+// drawText draws t as layoutText placed it.
+func (p *Painter) drawText(dst *image.RGBA, t Text, c color.RGBA) {
+	tl := p.layoutText(t)
+	for i, ln := range tl.lines {
+		render.DrawText(dst, tl.face, tl.at[i].X, tl.at[i].Y, ln, c)
 	}
 }
 
@@ -177,6 +328,11 @@ func (p *Painter) drawWidget(dst *image.RGBA, w Widget, pressed bool) {
 	}
 	render.FillRoundRect(dst, w.Rect, 18, border)
 	render.FillRoundRect(dst, w.Rect.Inset(3), 15, fill)
+	p.drawText(dst, p.widgetLabel(w), text)
+}
+
+// widgetLabel is the text drawn on w.
+func (p *Painter) widgetLabel(w Widget) Text {
 	label := w.Label
 	if w.Kind == Toggle {
 		mark := "○ "
@@ -185,5 +341,5 @@ func (p *Painter) drawWidget(dst *image.RGBA, w Widget, pressed bool) {
 		}
 		label = mark + label
 	}
-	p.drawText(dst, Text{S: label, Box: w.Rect.Inset(8), Px: 34, Align: Center}, text)
+	return Text{S: label, Box: w.Rect.Inset(8), Px: 34, Align: Center}
 }
