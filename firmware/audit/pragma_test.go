@@ -1,46 +1,11 @@
 package audit
 
 import (
-	"context"
-	"database/sql"
-	"onetrip/firmware/sqlitefile"
+	"onetrip/firmware/sqlitefile/sqlitefiletest"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	sqlite3 "modernc.org/sqlite/lib"
 )
-
-// checkTrailPragmas asserts, through the trail's own pool, the settings the
-// trail is written under: WAL (a replay reads while the kiosk writes),
-// synchronous FULL (what the trail says happened is on disk), the busy
-// timeout, foreign keys (entries belong to a session), and the file's
-// identity.
-func checkTrailPragmas(t *testing.T, db *sql.DB) {
-	t.Helper()
-	for _, p := range []struct {
-		pragma string
-		want   any
-	}{
-		{"journal_mode", "wal"},
-		{"synchronous", int64(2)}, // FULL
-		{"busy_timeout", sqlitefile.BusyTimeout.Milliseconds()},
-		{"foreign_keys", int64(1)},
-		{"application_id", int64(applicationID)},
-		{"user_version", int64(kind.Version())},
-	} {
-		var got any
-		if err := db.QueryRowContext(context.Background(), "PRAGMA "+p.pragma).Scan(&got); err != nil {
-			t.Fatalf("PRAGMA %s: %v", p.pragma, err)
-		}
-		if b, ok := got.([]byte); ok {
-			got = string(b)
-		}
-		if got != p.want {
-			t.Errorf("PRAGMA %s = %v (%T), want %v", p.pragma, got, got, p.want)
-		}
-	}
-}
 
 func TestTrailConnectionsHaveTheirPragmas(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.db")
@@ -51,11 +16,11 @@ func TestTrailConnectionsHaveTheirPragmas(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer tr.Close()
-			checkTrailPragmas(t, tr.db)
+			sqlitefiletest.CheckPragmas(t, tr.db, kind)
 			// These pragmas are per connection: one the pool opens later
 			// must have them too, not only the one Open used.
 			tr.db.SetMaxIdleConns(0)
-			checkTrailPragmas(t, tr.db)
+			sqlitefiletest.CheckPragmas(t, tr.db, kind)
 		})
 	}
 }
@@ -82,18 +47,5 @@ func TestTrailTransactionsBeginImmediate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tr.Close()
-	tx, err := tr.db.BeginTx(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	other, err := sql.Open("sqlite", "file:"+path+"?_busy_timeout=0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	if _, err = other.Exec("BEGIN IMMEDIATE"); sqlitefile.ResultCode(err) != sqlite3.SQLITE_BUSY {
-		other.Exec("ROLLBACK")
-		t.Fatalf("another writer began while the trail's transaction was open (err %v): the trail's BEGIN is not IMMEDIATE", err)
-	}
+	sqlitefiletest.CheckBeginImmediate(t, tr.db, path, "audit trail")
 }
