@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"image"
-	"image/color"
 	"slices"
 	"strings"
 	"testing"
@@ -220,30 +219,6 @@ func TestGoldenScreens(t *testing.T) {
 			p.Draw(img, Build(cfg, s, cats, t0), "")
 			screentest.Golden(t, name+"-"+lang, img, *update)
 		}
-	}
-}
-
-func TestDiffFindsOnlyTheChange(t *testing.T) {
-	a, b := image.NewRGBA(Size), image.NewRGBA(Size)
-	if d := Diff(a, b); len(d) != 0 {
-		t.Fatalf("identical frames differ: %v", d)
-	}
-	changed := image.Rect(100, 100, 140, 170)
-	render.FillRect(b, changed, color.RGBA{1, 2, 3, 255})
-	d := Diff(a, b)
-	var area int
-	for _, r := range d {
-		if !r.Overlaps(changed) {
-			t.Fatalf("rect %v has no change", r)
-		}
-		area += r.Dx() * r.Dy()
-		CopyRect(a, b, r)
-	}
-	if area > 4*changed.Dx()*changed.Dy()*4 {
-		t.Fatalf("dirty area %d for a %d px change", area, changed.Dx()*changed.Dy())
-	}
-	if len(Diff(a, b)) != 0 {
-		t.Fatal("copying the dirty rects did not make frames equal")
 	}
 }
 
