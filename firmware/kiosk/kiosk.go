@@ -92,7 +92,7 @@ type Kiosk struct {
 	inputs   chan Input
 	events   chan flow.Event
 	buttons  chan string
-	calls    chan func()
+	calls    Calls
 	work     chan printWork    // to the printer worker
 	printed  chan printOutcome // from it
 	inFlight map[int64]bool    // tickets the worker has and has not answered for
@@ -152,7 +152,7 @@ func New(o Options) *Kiosk {
 		inputs:   make(chan Input, 64),
 		events:   make(chan flow.Event, 16),
 		buttons:  make(chan string, 16),
-		calls:    make(chan func()),
+		calls:    make(Calls),
 		work:     make(chan printWork, 256),
 		printed:  make(chan printOutcome, 16),
 		inFlight: map[int64]bool{},
@@ -206,18 +206,7 @@ func (k *Kiosk) Button(name string) { k.buttons <- name }
 // Do runs f on the kiosk's goroutine and waits for it: the control API reads
 // state this way without locks.
 func (k *Kiosk) Do(ctx context.Context, f func()) error {
-	done := make(chan struct{})
-	select {
-	case k.calls <- func() { f(); close(done) }:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return k.calls.Do(ctx, f)
 }
 
 // Layout returns the layout on screen (call inside Do).

@@ -43,7 +43,7 @@ type Runner struct {
 	deliveries chan bus.Delivery
 	results    chan outcome
 	beats      chan bus.Beat
-	calls      chan func()
+	calls      kiosk.Calls
 
 	layout  *screen.Layout
 	painter *screen.Painter
@@ -69,7 +69,7 @@ func New(o Options) *Runner {
 	return &Runner{
 		o: o, view: queue.NewView(o.Hall), seqs: bus.NewSequences(o.Bus.Subjects), kiosks: map[string]Kiosk{},
 		inputs: make(chan kiosk.Input, 64), deliveries: make(chan bus.Delivery, 1024),
-		results: make(chan outcome, 16), beats: make(chan bus.Beat, 64), calls: make(chan func()),
+		results: make(chan outcome, 16), beats: make(chan bus.Beat, 64), calls: make(kiosk.Calls),
 		painter: screen.NewPainter(), shown: image.NewRGBA(screen.Size),
 		dropped: map[string]bool{},
 	}
@@ -85,18 +85,7 @@ func (r *Runner) Input(in kiosk.Input) {
 
 // Do runs f on the runner's goroutine and waits for it.
 func (r *Runner) Do(ctx context.Context, f func()) error {
-	done := make(chan struct{})
-	select {
-	case r.calls <- func() { f(); close(done) }:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return r.calls.Do(ctx, f)
 }
 
 // Layout, Lang, Frame and Touch serve the control API (inside Do).
