@@ -57,6 +57,10 @@ type Display struct {
 	Height   int    `toml:"height"`
 	Rotation int    `toml:"rotation"` // 0, 90, 180 or 270
 	Touch    string `toml:"touch"`    // "pointer": as mouse events (X11/evdev emulation); "none"
+	// Presenter is how frames reach the panel: "gl" or "shm" (a window on
+	// the X server), "drm" (the display taken directly, no desktop); ""
+	// leaves the choice to the firmware.
+	Presenter string `toml:"presenter"`
 }
 
 // Backlight is the panel's backlight in /sys/class/backlight. Name is ""
@@ -176,6 +180,9 @@ func (b *Board) ButtonForKey(key string) (string, bool) {
 // no touch API, so touches come as an emulated pointer or not at all.
 var touchModes = []string{"pointer", "none"}
 
+// Presenters are the ways a board may show frames (Display.Presenter).
+var Presenters = []string{"gl", "shm", "drm"}
+
 var (
 	chipName      = regexp.MustCompile(`^gpiochip[0-9]+$`)
 	backlightName = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
@@ -216,6 +223,8 @@ func (c *checker) display(b *Board) error {
 		return c.errorf(c.f.Line("display", 0, "rotation"), "display rotation %d must be 0, 90, 180 or 270", d.Rotation)
 	case !slices.Contains(touchModes, d.Touch):
 		return c.errorf(c.f.Line("display", 0, "touch"), "display touch %q must be one of %s", d.Touch, strings.Join(touchModes, ", "))
+	case d.Presenter != "" && !slices.Contains(Presenters, d.Presenter):
+		return c.errorf(c.f.Line("display", 0, "presenter"), "display presenter %q must be one of %s", d.Presenter, strings.Join(Presenters, ", "))
 	}
 	return nil
 }

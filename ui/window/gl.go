@@ -1,3 +1,5 @@
+//go:build cgo
+
 package window
 
 // The presenter needs about a dozen legacy OpenGL 1.1 calls, so it binds them

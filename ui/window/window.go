@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package window shows rendered frames in a GLFW window and reports touches
 // and keys.
 //

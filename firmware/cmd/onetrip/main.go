@@ -89,14 +89,19 @@ type Flags struct {
 	IDCard     string
 	Printer    string
 	Rotation   int
+	Presenter  string
 
-	Role     string
-	Bus      string
-	Creds    string
-	Terminal string
-	Window   int
-	Lang     string
-	TLS      tlsFlags
+	// Provision is the technician's provisioning file (terminal, bus,
+	// credentials, service PIN, update key), installed by onetrip flash.
+	Provision      string
+	ServicePINHash string
+	Role           string
+	Bus            string
+	Creds          string
+	Terminal       string
+	Window         int
+	Lang           string
+	TLS            tlsFlags
 }
 
 func parseFlags(args []string) (Flags, error) {
@@ -114,6 +119,9 @@ func parseFlags(args []string) (Flags, error) {
 		f.Rotation = n
 		return nil
 	})
+	fs.StringVar(&f.Presenter, "presenter", "", "how frames reach the screen: gl, shm (a window on the X server) or drm (the display itself, no desktop); default: the board's, else shm")
+	fs.StringVar(&f.Provision, "provision", "", "provisioning file written by onetrip flash (terminal id and role, hall bus, credentials, service PIN)")
+	fs.StringVar(&f.ServicePINHash, "service-pin-hash", "", "bcrypt hash of the service-mode PIN (normally from --provision)")
 	fs.StringVar(&f.Hall, "hall", "", "hall configuration file (default: the sample hall)")
 	fs.StringVar(&f.Data, "data", "", "data directory for tickets and printed jobs (default: the user's state directory)")
 	fs.BoolVar(&f.Headless, "headless", false, "run without a window (frames stay in memory; see the control API's /screenshot)")
