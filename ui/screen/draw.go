@@ -3,7 +3,9 @@ package screen
 import (
 	"image"
 	"image/color"
+	"runtime"
 	"slices"
+	"sync"
 
 	"onetrip/ui/render"
 )
@@ -52,10 +54,50 @@ func NewPainter() *Painter {
 }
 
 // Draw paints l into dst; the widget with id pressed is drawn pressed.
+// A whole frame is painted in horizontal bands, one per core (up to
+// maxBands), so a new screen appears sooner on a four-core board.
 func (p *Painter) Draw(dst *image.RGBA, l *Layout, pressed string) {
 	p.gen++
-	p.paint(dst, l, pressed)
+	p.prepare(l)
+	bands := bandsOf(dst.Bounds(), min(runtime.GOMAXPROCS(0), maxBands))
+	var wg sync.WaitGroup
+	for _, b := range bands[1:] {
+		wg.Go(func() { p.paint(dst.SubImage(b).(*image.RGBA), l, pressed) })
+	}
+	p.paint(dst.SubImage(bands[0]).(*image.RGBA), l, pressed)
+	wg.Wait()
 	p.forget(l)
+}
+
+// maxBands bounds the goroutines of one paint; beyond four the bands get
+// too thin to pay for themselves.
+const maxBands = 4
+
+// minBand is the thinnest band worth its own goroutine.
+const minBand = 64
+
+// bandsOf splits r into at most n horizontal bands of nearly equal height.
+func bandsOf(r image.Rectangle, n int) []image.Rectangle {
+	n = max(min(n, r.Dy()/minBand), 1)
+	out := make([]image.Rectangle, 0, n)
+	for i := range n {
+		out = append(out, image.Rect(r.Min.X, r.Min.Y+r.Dy()*i/n, r.Max.X, r.Min.Y+r.Dy()*(i+1)/n))
+	}
+	return out
+}
+
+// prepare lays out every text and encodes every QR code of l, so painting
+// only reads the painter's caches and bands can be painted concurrently.
+func (p *Painter) prepare(l *Layout) {
+	for _, q := range l.QRs {
+		p.qrImage(q)
+	}
+	for _, t := range l.Texts {
+		p.layoutText(t)
+	}
+	for _, w := range l.Widgets {
+		p.widgetBounds(w)
+	}
 }
 
 // paint draws the background and every element of l whose pixels reach
@@ -115,15 +157,10 @@ func (p *Painter) Update(dst *image.RGBA, prev, next *Layout, prevPressed, nextP
 	p.gen++
 	dirty := p.damage(prev, next, prevPressed, nextPressed)
 	dirty = mergeRects(dirty, frame)
+	// Also marks what stays on screen before forgetting the rest.
+	p.prepare(next)
 	for _, r := range dirty {
 		p.paint(dst.SubImage(r).(*image.RGBA), next, nextPressed)
-	}
-	// Mark what stays on screen before forgetting the rest.
-	for _, t := range next.Texts {
-		p.layoutText(t)
-	}
-	for _, w := range next.Widgets {
-		p.widgetBounds(w)
 	}
 	p.forget(next)
 	return dirty
@@ -192,17 +229,22 @@ func (p *Painter) widgetBounds(w Widget) image.Rectangle {
 }
 
 func (p *Painter) drawQR(dst *image.RGBA, q QR) {
+	copyAt(dst, q.Box.Min, p.qrImage(q))
+}
+
+// qrImage returns q drawn at its size, encoding it the first time.
+func (p *Painter) qrImage(q QR) *image.RGBA {
 	k := qrKey{q.Payload, q.Box.Size()}
-	img, ok := p.qr[k]
-	if !ok {
-		img = image.NewRGBA(image.Rectangle{Max: q.Box.Size()})
-		render.FillRect(img, img.Bounds(), white)
-		if _, err := render.DrawQR(img, img.Bounds(), q.Payload); err != nil {
-			render.FillRect(img, img.Bounds(), grey)
-		}
-		p.qr[k] = img
+	if img, ok := p.qr[k]; ok {
+		return img
 	}
-	copyAt(dst, q.Box.Min, img)
+	img := image.NewRGBA(image.Rectangle{Max: q.Box.Size()})
+	render.FillRect(img, img.Bounds(), white)
+	if _, err := render.DrawQR(img, img.Bounds(), q.Payload); err != nil {
+		render.FillRect(img, img.Bounds(), grey)
+	}
+	p.qr[k] = img
+	return img
 }
 
 // copyAt copies src (origin 0,0) into dst with its corner at at, clipped.
@@ -232,7 +274,9 @@ type textLayout struct {
 // text does not fit.
 func (p *Painter) layoutText(t Text) *textLayout {
 	if tl, ok := p.texts[t]; ok {
-		tl.used = p.gen
+		if tl.used != p.gen { // written only while preparing, read while painting
+			tl.used = p.gen
+		}
 		return tl
 	}
 	px := t.Px
