@@ -30,7 +30,9 @@ all: build
 deps:
 	@./scripts/need-debs $(BUILD_DEBS)
 
-test-deps: deps
+# test-deps adds the arm64 cross toolchain: tools/mkrelease's test builds the
+# rpi4-kiosk release and runs it under qemu-user.
+test-deps: deps cross-deps-arm64
 	@./scripts/need-debs $(TEST_DEBS)
 
 build: deps
@@ -63,3 +65,52 @@ bench: test-deps build
 
 clean:
 	rm -rf bin bench.out .toolchain
+
+# ---- Releases ----------------------------------------------------------------
+# make release BOARD=NAME [KEY=FILE] cross-builds onetrip with cgo for the
+# board file's arch and writes dist/onetrip-VERSION-BOARD.tar, signed with
+# KEY. Without KEY it signs with a development key made once in .keys/, which
+# no terminal in a hall accepts.
+BOARD   ?=
+DEV_KEY := .keys/update.key
+KEY     ?= $(DEV_KEY)
+BOARDS  := $(basename $(notdir $(filter-out boards/detect.toml,$(wildcard boards/*.toml))))
+# What cgo links the window against, as each foreign architecture's package,
+# and the cross compiler for each (the names are dpkg's architectures).
+CROSS_LIBS     := libc6-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev \
+                  libxi-dev libxxf86vm-dev libgl-dev
+CROSS_CC_arm64 := gcc-aarch64-linux-gnu
+CROSS_CC_armhf := gcc-arm-linux-gnueabihf
+CROSS_CC_amd64 := gcc-x86-64-linux-gnu
+SUDO           := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: release
+
+release: deps
+	@test -n "$(BOARD)" || { echo "usage: make release BOARD=NAME [KEY=FILE]   (boards: $(BOARDS))"; exit 2; }
+	@arch=$$($(GO) run ./tools/mkrelease -board $(BOARD) -debian-arch) && \
+	  $(MAKE) --no-print-directory cross-deps-$$arch
+	@if [ "$(KEY)" = "$(DEV_KEY)" ] && [ ! -f $(DEV_KEY) ]; then $(GO) run $(PKG) keygen --out $(dir $(DEV_KEY)); fi
+	$(GO) run ./tools/mkrelease -go $(GO) -board $(BOARD) -key $(KEY) -version $(VERSION) -commit $(COMMIT) -built $(BUILT)
+	@if [ "$(KEY)" = "$(DEV_KEY)" ]; then \
+	  echo "*** DEVELOPMENT KEY: this bundle is signed with $(DEV_KEY), made on this machine."; \
+	  echo "*** Terminals provisioned with a hall's update key refuse it. Sign releases for a"; \
+	  echo "*** hall with KEY=FILE (a key pair from: onetrip keygen --out DIR)."; fi
+
+# cross-deps-ARCH installs the cross compiler and ARCH's -dev packages, first
+# adding ARCH to dpkg's architectures (and reading its package lists) when it
+# is missing. Nothing is needed for this machine's own architecture.
+cross-deps-%:
+	@if [ "$*" != "$$(dpkg --print-architecture)" ]; then \
+	  if ! dpkg --print-foreign-architectures | grep -qx '$*'; then \
+	    echo "Adding the $* architecture to dpkg"; \
+	    $(SUDO) dpkg --add-architecture $* && $(SUDO) apt-get update -qq; fi; \
+	  ./scripts/need-debs $(CROSS_CC_$*) $(addsuffix :$*,$(CROSS_LIBS)); fi
+
+# ---- Debian package ------------------------------------------------------------
+# make deb packages bin/onetrip (built first), or BIN=FILE (a release build for
+# arm64 or armhf), as dist/onetrip_VERSION_ARCH.deb with the binary's own arch
+# and version. On a board: sudo apt install ./onetrip_VERSION_ARCH.deb
+.PHONY: deb
+deb: $(if $(filter command line,$(origin BIN)),,build)
+	$(GO) run ./tools/mkdeb -bin $(BIN) -out dist

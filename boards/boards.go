@@ -30,6 +30,7 @@ const detectFile = "detect.toml"
 type Board struct {
 	Name        string    `toml:"name"`
 	Description string    `toml:"description"`
+	Arch        string    `toml:"arch"`     // one of Arches; "" on the simulated board, which is the host's
 	Chips       []Chip    `toml:"gpiochip"` // none on the simulated board
 	Display     Display   `toml:"display"`
 	Backlight   Backlight `toml:"backlight"`
@@ -56,7 +57,14 @@ type Display struct {
 	Width    int    `toml:"width"`
 	Height   int    `toml:"height"`
 	Rotation int    `toml:"rotation"` // 0, 90, 180 or 270
-	Touch    string `toml:"touch"`    // "pointer": as mouse events (X11/evdev emulation); "none"
+	Touch    string `toml:"touch"`    // "pointer": as mouse events (X11/evdev emulation); "evdev": read directly; "none"
+	// TouchDevice is the evdev node ("/dev/input/event0"); "" finds the
+	// first touchscreen. TouchX and TouchY calibrate: the device units at
+	// the panel's left and right (top and bottom) edges, reversed for a
+	// mirrored panel; empty takes the device's own range.
+	TouchDevice string `toml:"touch_device"`
+	TouchX      []int  `toml:"touch_x"`
+	TouchY      []int  `toml:"touch_y"`
 	// Presenter is how frames reach the panel: "gl" or "shm" (a window on
 	// the X server), "drm" (the display taken directly, no desktop); ""
 	// leaves the choice to the firmware.
@@ -158,7 +166,7 @@ func Parse(file string, src []byte) (*Board, error) {
 		return nil, fmt.Errorf("board %w", err)
 	}
 	c := &checker{f: f, md: md}
-	for _, check := range []func(*Board) error{c.name, c.display, c.backlight, c.gpio, c.i2c, c.idcard, c.printer} {
+	for _, check := range []func(*Board) error{c.name, c.arch, c.display, c.backlight, c.gpio, c.i2c, c.idcard, c.printer} {
 		if err := check(&b); err != nil {
 			return nil, err
 		}
@@ -177,8 +185,13 @@ func (b *Board) ButtonForKey(key string) (string, bool) {
 }
 
 // touchModes are the ways a display's touches can reach onetrip. GLFW has
-// no touch API, so touches come as an emulated pointer or not at all.
-var touchModes = []string{"pointer", "none"}
+// no touch API, so in a window touches come as an emulated pointer; with
+// the drm presenter they are read from evdev.
+var touchModes = []string{"pointer", "evdev", "none"}
+
+// Arches are the processors a board's release is built for: "armv7" is a
+// 32-bit ARM userland (GOARM=7, Debian armhf) even on a 64-bit chip.
+var Arches = []string{"arm64", "armv7", "amd64"}
 
 // Presenters are the ways a board may show frames (Display.Presenter).
 var Presenters = []string{"gl", "shm", "drm"}
@@ -214,6 +227,18 @@ func (c *checker) name(b *Board) error {
 	return nil
 }
 
+// arch checks the board's processor: a board with GPIO chips is hardware
+// and needs one to be released for.
+func (c *checker) arch(b *Board) error {
+	switch {
+	case b.Arch != "" && !slices.Contains(Arches, b.Arch):
+		return c.errorf(c.f.Line("", 0, "arch"), "arch %q must be one of %s", b.Arch, strings.Join(Arches, ", "))
+	case b.Arch == "" && len(b.Chips) > 0:
+		return c.errorf(c.f.Line("", 0, "name"), "board %s has GPIO chips but no arch (one of %s)", b.Name, strings.Join(Arches, ", "))
+	}
+	return nil
+}
+
 func (c *checker) display(b *Board) error {
 	d := b.Display
 	switch {
@@ -225,6 +250,23 @@ func (c *checker) display(b *Board) error {
 		return c.errorf(c.f.Line("display", 0, "touch"), "display touch %q must be one of %s", d.Touch, strings.Join(touchModes, ", "))
 	case d.Presenter != "" && !slices.Contains(Presenters, d.Presenter):
 		return c.errorf(c.f.Line("display", 0, "presenter"), "display presenter %q must be one of %s", d.Presenter, strings.Join(Presenters, ", "))
+	case d.Touch == "evdev" && d.Presenter != "drm":
+		return c.errorf(c.f.Line("display", 0, "touch"), "display touch \"evdev\" needs presenter = \"drm\" (a window gets touches as a pointer)")
+	case d.TouchDevice != "" && !strings.HasPrefix(d.TouchDevice, "/dev/input/"):
+		return c.errorf(c.f.Line("display", 0, "touch_device"), "display touch_device %q must be a /dev/input/ node", d.TouchDevice)
+	}
+	for _, k := range []string{"touch_device", "touch_x", "touch_y"} {
+		if c.md.IsDefined("display", k) && d.Touch != "evdev" {
+			return c.errorf(c.f.Line("display", 0, k), "display %s is only read with touch = \"evdev\"", k)
+		}
+	}
+	for _, a := range []struct {
+		key string
+		v   []int
+	}{{"touch_x", d.TouchX}, {"touch_y", d.TouchY}} {
+		if c.md.IsDefined("display", a.key) && (len(a.v) != 2 || a.v[0] == a.v[1]) {
+			return c.errorf(c.f.Line("display", 0, a.key), "display %s %v must be two different device units, [edge, other edge]", a.key, a.v)
+		}
 	}
 	return nil
 }

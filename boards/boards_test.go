@@ -9,7 +9,7 @@ import (
 )
 
 func TestEveryBoardLoads(t *testing.T) {
-	want := []string{"cm4-kiosk", "rpi4-guide", "rpi4-kiosk", "rpi5-kiosk", "rpizero2w-guide", "sim"}
+	want := []string{"cm4-kiosk", "qemu-x86", "rpi4-guide", "rpi4-kiosk", "rpi5-kiosk", "rpizero2w-guide", "sim"}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
@@ -22,7 +22,7 @@ func TestEveryBoardLoads(t *testing.T) {
 		if b.Name != name || b.Printer.Profile == "" {
 			t.Errorf("Load(%q): name %q, printer profile %q", name, b.Name, b.Printer.Profile)
 		}
-		if name != "sim" && (len(b.Chips) == 0 || b.Buttons[0].Chip == "") {
+		if !slices.Contains([]string{"sim", "qemu-x86"}, name) && (len(b.Chips) == 0 || b.Buttons[0].Chip == "") {
 			t.Errorf("Load(%q): real board without wired GPIO", name)
 		}
 	}
@@ -96,7 +96,7 @@ func TestBrokenBoard(t *testing.T) {
 		{"unknown table", `[buzzer]`, "[horn]\nloud = true\n\n[buzzer]", "[horn]", []string{`unknown key "horn"`}},
 		{"line off the chip", "line = 24", "line = 60", "line = 60", []string{"buzzer", "unknown pin", "line 60 is not on gpiochip0 (lines 0-57)"}},
 		{"unknown chip", "name = \"status\"\nchip = \"gpiochip0\"", "name = \"status\"\nchip = \"gpiochip4\"", `"gpiochip4"`, []string{`lamp "status"`, `unknown chip "gpiochip4"`, "gpiochip0"}},
-		{"pin used twice", "line = 23", "line = 17", "line = 17\n\n[buzzer]", []string{`lamp "help"`, "gpiochip0 line 17", `already used by button "help" (line 28)`}},
+		{"pin used twice", "line = 23", "line = 17", "line = 17\n\n[buzzer]", []string{`lamp "help"`, "gpiochip0 line 17", `already used by button "help" (line 33)`}},
 		{"pin without line", "line = 17\n", "", `chip = "gpiochip0"`, []string{`button "help" has no line`}},
 		{"pin without chip", "[buzzer]\nenabled = true\nchip = \"gpiochip0\"\n", "[buzzer]\nenabled = true\n", "line = 24", []string{"buzzer has no chip"}},
 		{"escpos without device", "device = \"escpos:/dev/usb/lp0?profile=80mm\"\n", "", `driver = "escpos"`, []string{"driver escpos needs device"}},
@@ -110,7 +110,11 @@ func TestBrokenBoard(t *testing.T) {
 		{"i2c address used twice", "kind = \"bh1750\"\naddress = 0x23", "kind = \"bh1750\"\nbus = \"0\"\naddress = 0x5c\n\n[[i2c.device]]\nkind = \"bh1750\"\nbus = \"0\"\naddress = 0x5c", "address = 0x5c\n\n[idcard]", []string{"/dev/i2c-0 address 0x5c is already used by bh1750"}},
 		{"unknown i2c kind", `kind = "bh1750"`, `kind = "sht31"`, `"sht31"`, []string{`kind "sht31" is unknown`, "bh1750, hat-eeprom, pn532"}},
 		{"bad rotation", "rotation = 0", "rotation = 45", "rotation = 45", []string{"rotation 45 must be 0, 90, 180 or 270"}},
-		{"bad touch", `touch = "pointer"`, `touch = "multitouch"`, "multitouch", []string{`touch "multitouch" must be one of pointer, none`}},
+		{"bad touch", `touch = "evdev"`, `touch = "multitouch"`, "multitouch", []string{`touch "multitouch" must be one of pointer, evdev, none`}},
+		{"evdev touch in a window", "presenter = \"drm\"\ntouch = \"evdev\"", "presenter = \"shm\"\ntouch = \"evdev\"", `touch = "evdev"`, []string{`touch "evdev" needs presenter = "drm"`}},
+		{"touch device not an input node", `touch = "evdev"`, "touch = \"evdev\"\ntouch_device = \"/dev/ttyUSB0\"", "touch_device", []string{`touch_device "/dev/ttyUSB0" must be a /dev/input/ node`}},
+		{"calibration with one edge", `touch = "evdev"`, "touch = \"evdev\"\ntouch_x = [100]", "touch_x", []string{"touch_x [100] must be two different device units"}},
+		{"calibration without evdev", "presenter = \"drm\"\ntouch = \"evdev\"", "presenter = \"shm\"\ntouch = \"pointer\"\ntouch_y = [0, 4095]", "touch_y", []string{`touch_y is only read with touch = "evdev"`}},
 		{"bad duration", `debounce = "20ms"`, `debounce = "20 ms"`, "20 ms", []string{`invalid duration: "20 ms"`}},
 		{"negative duration", `long_press = "5s"`, `long_press = "-5s"`, "-5s", []string{`button "service": long_press -5s is negative`}},
 		{"long press within debounce", `long_press = "5s"`, `long_press = "10ms"`, `"10ms"`, []string{"long_press 10ms must be longer than debounce 20ms"}},
@@ -132,6 +136,8 @@ func TestBrokenBoard(t *testing.T) {
 		{"printer without profile", "?profile=80mm", "", "[printer]", []string{"[printer] needs a profile"}},
 		{"backlight without name", `name = "10-0045"`, "", "[backlight]", []string{"[backlight] needs name"}},
 		{"name not the file's", `name = "rpi4-kiosk"`, `name = "rpi4"`, `name = "rpi4"`, []string{`name "rpi4" does not match the file name`}},
+		{"unknown arch", `arch = "arm64"`, `arch = "aarch64"`, `"aarch64"`, []string{`arch "aarch64" must be one of arm64, armv7, amd64`}},
+		{"hardware without arch", "arch = \"arm64\"\n", "", `name = "rpi4-kiosk"`, []string{"board rpi4-kiosk has GPIO chips but no arch"}},
 		{"syntax error", "width = 1280", "width = 1280 px", "1280 px", []string{"board rpi4-kiosk.toml:"}},
 	}
 	for _, tt := range tests {

@@ -35,6 +35,14 @@ func init() {
 		"bus-changed":       flow.BusChanged{},
 		"slip-printed":      flow.SlipPrinted{},
 		"slip-failed":       flow.SlipFailed{},
+		// Service mode's events: named for completeness, never recorded
+		// (the kiosk keeps service mode, and its PIN, out of the trail).
+		"button-held":    flow.ButtonHeld{},
+		"service-lock":   flow.ServiceLock{},
+		"pin-checked":    flow.PINChecked{},
+		"self-test-done": flow.SelfTestDone{},
+		"service-info":   flow.ServiceInfo{},
+		"test-printed":   flow.TestPrinted{},
 	} {
 		t := reflect.TypeOf(ev)
 		kinds[name], kindOf[t] = t, name

@@ -57,7 +57,8 @@ func Permissions(s Subjects, h *hall.Hall, role string) (Permission, bool) {
 	switch role {
 	case "kiosk":
 		p.Publish = append(p.Publish, s.p("issue", ">"), s.p("lease", ">"), s.p("t", "*", "*", "*", string(queue.Issued)),
-			s.p("help", "*", string(queue.HelpAsked)), s.p("kiosk", "*", "offline"), live("kiosk"))
+			s.p("help", "*", string(queue.HelpAsked)), s.p("kiosk", "*", "offline"), live("kiosk"), s.UpdateStatus("*"))
+		p.Subscribe = append(p.Subscribe, s.UpdateOrder("*")) // staged rollouts: orders in, statuses out
 	case "guide":
 		p.Publish = append(p.Publish, s.p("help", "*", string(queue.HelpAcked)), live("guide"))
 		p.Publish = append(p.Publish, ticket("*", queue.Priority)...)

@@ -66,6 +66,8 @@ type Controller struct {
 
 	lastReloadErr string
 	started       time.Time // heartbeats are only missed after this
+
+	rollouts rollouts // the staged rollout of a release (rollout.go)
 }
 
 // ConfigError is a problem the technician fixes in a file or a flag.
@@ -188,6 +190,9 @@ func (c *Controller) Run(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	if err := c.followRollouts(); err != nil {
+		return err
+	}
 	if c.o.Web != "" {
 		ln, err := net.Listen("tcp", c.o.Web)
 		if err != nil {
@@ -209,6 +214,7 @@ func (c *Controller) Run(ctx context.Context) error {
 		case <-tick.C:
 			c.reloadHall(ctx)
 			c.signOutSilent(ctx)
+			c.tickRollout()
 		}
 	}
 }
@@ -314,6 +320,7 @@ func (c *Controller) Handler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(rep)
 	}))
+	c.handleRollouts(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		c.mu.Lock()
 		v := c.hall.Version

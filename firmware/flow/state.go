@@ -116,6 +116,8 @@ type State struct {
 	LastInput time.Time
 	Until     time.Time // deadline of the warning, done, printing or problem screen
 	Back      Screen    // where "continue" on the timeout warning returns to
+
+	Service *Service // service mode; nil for citizens
 }
 
 // New returns the attract state.
@@ -128,6 +130,9 @@ func (s State) InSession() bool { return s.Screen != Attract }
 
 // Deadline is when the flow next needs a Tick; zero means never.
 func (s State) Deadline(cfg *Config) time.Time {
+	if s.Service != nil {
+		return s.serviceDeadline()
+	}
 	switch s.Screen {
 	case Attract:
 		return time.Time{}
@@ -141,6 +146,9 @@ func (s State) Deadline(cfg *Config) time.Time {
 // in display order. Screens draw exactly these; taps on anything else are
 // ignored.
 func (s State) Actions(cfg *Config) []string {
+	if s.Service != nil {
+		return s.serviceActions(cfg)
+	}
 	common := []string{"call-guide"}
 	if len(cfg.Languages) > 1 {
 		common = append(common, "lang")

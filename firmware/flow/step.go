@@ -10,6 +10,12 @@ import (
 
 // Step applies one event. It never mutates its input.
 func Step(cfg *Config, s State, ev Event, now time.Time) (State, []Effect) {
+	if s.Service != nil {
+		return serviceStep(cfg, s, ev, now)
+	}
+	if e, ok := ev.(ButtonHeld); ok && e.Name == ServiceButton {
+		return openService(cfg, s, now)
+	}
 	switch e := ev.(type) {
 	case Tick:
 		return tick(cfg, s, now)

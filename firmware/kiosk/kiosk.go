@@ -88,6 +88,9 @@ type Kiosk struct {
 	wake    func(now time.Time) bool
 	waking  bool // the current touch woke the screen: ignore its release
 	audit   Recorder
+	service *Service
+	alive   func()
+	turn    time.Duration // the idle loop turns at least this often; 0: only when needed
 
 	inputs   chan Input
 	events   chan flow.Event
@@ -132,6 +135,14 @@ type Options struct {
 	Wake func(now time.Time) bool
 	// Audit keeps the audit trail of events and frames; nil: none.
 	Audit Recorder
+	// Service is what service mode needs; nil: the PIN pad says no PIN is
+	// configured.
+	Service *Service
+	// Alive is called after every turn of the loop, and the loop turns at
+	// least every AliveEvery while idle: systemd's watchdog hears from it
+	// only while the loop is not stuck. nil: nothing.
+	Alive      func()
+	AliveEvery time.Duration
 }
 
 // New prepares a kiosk; Run starts it.
@@ -145,10 +156,14 @@ func New(o Options) *Kiosk {
 	if o.Issuer == nil {
 		o.Issuer = o.Store
 	}
+	if o.Alive == nil {
+		o.Alive = func() {}
+	}
 	k := &Kiosk{
 		cfg: o.Flow, cats: o.Catalogs, store: o.Store, issuer: o.Issuer, desk: o.Desk, helps: map[string]bool{},
 		dev: o.Devices, present: o.Presenter,
 		tickets: o.Tickets, log: o.Log, keys: o.KeyButton, now: o.Now, wake: o.Wake,
+		alive: o.Alive, turn: o.AliveEvery,
 		inputs:   make(chan Input, 64),
 		events:   make(chan flow.Event, 16),
 		buttons:  make(chan string, 16),
@@ -163,6 +178,7 @@ func New(o Options) *Kiosk {
 	k.recheck.Stop()
 	k.state = flow.New(k.cfg, k.now())
 	k.audit = o.Audit
+	k.service = o.Service
 	return k
 }
 
@@ -236,6 +252,12 @@ func (k *Kiosk) Run(ctx context.Context) error {
 	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	var turn <-chan time.Time
+	if k.turn > 0 {
+		t := time.NewTicker(k.turn)
+		defer t.Stop()
+		turn = t.C
+	}
 	for {
 		k.arm(timer)
 		select {
@@ -264,8 +286,10 @@ func (k *Kiosk) Run(ctx context.Context) error {
 			f()
 		case <-timer.C:
 			k.step(flow.Tick{})
+		case <-turn:
 		}
 		k.redraw()
+		k.alive()
 	}
 }
 
@@ -288,6 +312,11 @@ func (k *Kiosk) input(in Input) {
 	case Key:
 		if b, ok := k.keys(in.Key); ok {
 			k.step(flow.Button{Name: b})
+			if b == flow.ServiceButton {
+				// Only the sim board has keys, and they cannot be held
+				// for the long press: the service key counts as held.
+				k.step(flow.ButtonHeld{Name: b})
+			}
 		}
 	case PointerDown:
 		if k.wake != nil && k.wake(k.now()) {
@@ -368,7 +397,8 @@ func (k *Kiosk) step(ev flow.Event) {
 		var fx []flow.Effect
 		before, now := k.state, k.now()
 		k.state, fx = flow.Step(k.cfg, before, queue[0], now)
-		if k.audit != nil {
+		// Service mode is no citizen's session, and its PIN stays out of the trail.
+		if k.audit != nil && !before.InService() && !k.state.InService() {
 			k.audit.Event(now, queue[0], before, k.state)
 		}
 		queue = queue[1:]
@@ -381,6 +411,9 @@ func (k *Kiosk) step(ev flow.Event) {
 }
 
 func (k *Kiosk) effect(f flow.Effect) flow.Event {
+	if ev, ok := k.serviceEffect(f); ok {
+		return ev
+	}
 	switch f := f.(type) {
 	case flow.IssueTicket:
 		return k.issue(f)
@@ -497,7 +530,7 @@ func (k *Kiosk) redraw() {
 	if err := k.present.Present(k.shown, dirty); err != nil {
 		k.log.Error("present", "err", err)
 	}
-	if k.audit != nil {
+	if k.audit != nil && !k.state.InService() {
 		k.audit.Frame(now, k.state, k.pressed, k.shown)
 	}
 	k.frames++

@@ -22,6 +22,10 @@ type printWork struct {
 	ticket  flow.Ticket
 	lang    string
 	reprint bool // printed after it failed, or after a power cut: says 补打
+	test    bool // the slip is service mode's test ticket
+	// asked is a status question from the service self-test, answered
+	// there rather than to the kiosk's goroutine.
+	asked chan<- statusReply
 }
 
 // printOutcome comes back from the worker to the kiosk's goroutine.
@@ -41,6 +45,13 @@ func (k *Kiosk) printer(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case w = <-k.work:
+		}
+		if w.asked != nil {
+			sctx, cancel := context.WithTimeout(ctx, statusTimeout)
+			st, err := k.dev.Printer.Status(sctx)
+			cancel()
+			w.asked <- statusReply{st, err}
+			continue
 		}
 		var err error
 		if w.status {
@@ -148,6 +159,10 @@ func (k *Kiosk) printerReported(o printOutcome) {
 		k.printerFault = false
 		k.step(flow.PrinterChanged{Working: true})
 		k.reprint()
+		return
+	}
+	if o.work.test {
+		k.testPrinted(o.err)
 		return
 	}
 	if o.work.slip != nil {

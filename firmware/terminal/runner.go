@@ -27,6 +27,10 @@ type Options struct {
 	Printer   escpos.Printer // nil: the terminal has none
 	Log       *slog.Logger
 	Now       func() time.Time
+	// Alive is called after every turn of the loop, and the loop turns at
+	// least every AliveEvery while idle (systemd's watchdog). nil: nothing.
+	Alive      func()
+	AliveEvery time.Duration
 }
 
 // Runner is a running terminal: one goroutine owns the view, the role and
@@ -65,6 +69,9 @@ type outcome struct {
 func New(o Options) *Runner {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Alive == nil {
+		o.Alive = func() {}
 	}
 	return &Runner{
 		o: o, view: queue.NewView(o.Hall), seqs: bus.NewSequences(o.Bus.Subjects), kiosks: map[string]Kiosk{},
@@ -148,6 +155,12 @@ func (r *Runner) Run(ctx context.Context) error {
 	defer beat.Stop()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	var turn <-chan time.Time
+	if r.o.AliveEvery > 0 {
+		t := time.NewTicker(r.o.AliveEvery)
+		defer t.Stop()
+		turn = t.C
+	}
 	r.redraw()
 	for {
 		r.arm(timer)
@@ -184,8 +197,10 @@ func (r *Runner) Run(ctx context.Context) error {
 		case f := <-r.calls:
 			f()
 		case <-timer.C:
+		case <-turn:
 		}
 		r.redraw()
+		r.o.Alive()
 	}
 }
 

@@ -167,6 +167,9 @@ func (b *builder) lang() string { return b.s.Lang }
 func Build(cfg *flow.Config, s flow.State, cats locale.Catalogs, now time.Time) *Layout {
 	b := &builder{l: &Layout{Screen: s.Screen}, cfg: cfg, s: s, t: cats.Get(s.Lang), now: now}
 	b.chrome()
+	if b.service() {
+		return b.l
+	}
 	switch s.Screen {
 	case flow.Attract:
 		b.attract()

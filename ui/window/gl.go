@@ -11,8 +11,60 @@ import "C"
 
 import (
 	"image"
+	"image/draw"
 	"unsafe"
+
+	"github.com/go-gl/glfw/v3.3/glfw"
 )
+
+// glDrawer is the gl presenter: the frame is a texture drawn as one quad.
+type glDrawer struct {
+	glw   *glfw.Window
+	frame *image.RGBA // the kept frame, uploaded from
+	tex   image.Point // size of the texture
+	fb    image.Point
+	view  image.Rectangle
+}
+
+// newGLDrawer makes the window's GL context current and prepares it for a
+// frame of the given size, black until presented.
+func newGLDrawer(glw *glfw.Window, size image.Point) *glDrawer {
+	glw.MakeContextCurrent()
+	glfw.SwapInterval(1)
+	glSetup()
+	return &glDrawer{glw: glw, frame: image.NewRGBA(image.Rectangle{Max: size})}
+}
+
+func (d *glDrawer) keep(frame *image.RGBA, r image.Rectangle) {
+	if size := frame.Rect.Size(); size != d.frame.Rect.Size() {
+		d.frame = image.NewRGBA(image.Rectangle{Max: size})
+	}
+	draw.Draw(d.frame, r.Sub(frame.Rect.Min), frame, r.Min, draw.Src)
+}
+
+// load uploads the dirty rectangles into the texture, reallocating it first
+// if the frame size changed.
+func (d *glDrawer) load(dirty []image.Rectangle, fb image.Point, view image.Rectangle, _ bool) {
+	if size := d.frame.Rect.Size(); size != d.tex {
+		glAllocTexture(size)
+		d.tex = size
+	}
+	d.fb, d.view = fb, view
+	for _, r := range dirty {
+		glUpload(d.frame, r)
+	}
+}
+
+// show draws the whole framebuffer and swaps; GL has no partial redraw here.
+func (d *glDrawer) show(bool) error {
+	glRender(d.fb, d.view)
+	d.glw.SwapBuffers()
+	return nil
+}
+
+func (d *glDrawer) snapshot() (*image.RGBA, error) { return glSnapshot(d.fb, d.view), nil }
+func (d *glDrawer) name() string                   { return PresenterGL }
+func (d *glDrawer) close()                         {}
 
 // glSetup prepares the current context to draw one textured quad and
 // returns the texture that holds the frame.

@@ -42,3 +42,10 @@ func onMain(f func()) {
 	mainThread <- func() { f(); close(done) }
 	<-done
 }
+
+// onMainErr runs f on the main OS thread and returns its error.
+func onMainErr(f func() error) error {
+	var err error
+	onMain(func() { err = f() })
+	return err
+}

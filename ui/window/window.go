@@ -7,9 +7,15 @@
 //
 //	interface{ Present(frame *image.RGBA, dirty []image.Rectangle) error }
 //
-// Only the dirty rectangles are uploaded to one OpenGL texture, which is
-// drawn as a single quad, letterboxed when the window's aspect ratio differs
-// from the frame's. GLFW must run on the process's main OS thread, so the
+// Two presenters put the dirty rectangles on the screen, letterboxed when
+// the window's aspect ratio differs from the frame's:
+//
+//   - shm (the default) converts them to the X visual's pixels in a shared
+//     memory segment and sends XShmPutImage (core PutImage where the server
+//     refuses MIT-SHM); the window has no GL context, so Mesa is never loaded.
+//   - gl uploads them to one OpenGL texture drawn as a single quad.
+//
+// GLFW must run on the process's main OS thread, so the
 // program locks it in an init function:
 //
 //	func init() { runtime.LockOSThread() }
@@ -22,12 +28,14 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/draw"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/go-gl/glfw/v3.3/glfw"
+	"github.com/jezek/xgb/xproto"
 )
 
 // ErrNoDisplay reports that there is no display server to open a window on.
@@ -35,6 +43,15 @@ var ErrNoDisplay = errors.New("no display: set DISPLAY or run with --headless")
 
 // ErrClosed reports use of a window whose Run loop has returned.
 var ErrClosed = errors.New("window: closed")
+
+// The presenters Options.Presenter names.
+const (
+	PresenterSHM = "shm"
+	PresenterGL  = "gl"
+)
+
+// Presenters lists the presenters, the default first.
+var Presenters = []string{PresenterSHM, PresenterGL}
 
 // maxDirty bounds the rectangles queued between two drawn frames; beyond it
 // they are merged into their bounding rectangle.
@@ -50,12 +67,38 @@ type Options struct {
 	Fullscreen bool
 	// HideCursor hides the pointer over the window, as touch kiosks want.
 	HideCursor bool
+	// Presenter is PresenterSHM or PresenterGL; "" is PresenterSHM.
+	Presenter string
+	// NoSHM makes the shm presenter send core PutImage requests, as it does
+	// by itself when the X server refuses shared memory.
+	NoSHM bool
 }
 
 // Stats counts the work done by the draw loop.
 type Stats struct {
 	Frames         int64 // frames drawn with new pixels
-	UploadedPixels int64 // pixels copied into the texture
+	UploadedPixels int64 // frame pixels sent towards the screen
+}
+
+// drawer keeps the window's own copy of the frame and puts it on the
+// screen. The window's lock is held for keep and load; all but keep are
+// called by the main loop.
+type drawer interface {
+	// keep copies rectangle r of frame into the kept frame, at
+	// r.Sub(frame.Rect.Min), first resizing the kept frame to frame's size.
+	keep(frame *image.RGBA, r image.Rectangle)
+	// load readies the kept frame's dirty rectangles for a framebuffer of
+	// size fb showing the frame in view. resized says fb or the frame size
+	// changed since the last load; dirty then covers the frame.
+	load(dirty []image.Rectangle, fb image.Point, view image.Rectangle, resized bool)
+	// show puts what was loaded on the screen and returns once it is
+	// there; all redraws the whole framebuffer, bars included.
+	show(all bool) error
+	// snapshot returns what the screen shows of the framebuffer.
+	snapshot() (*image.RGBA, error)
+	// name says which presenter this is and how it reaches the screen.
+	name() string
+	close()
 }
 
 // Window is a GLFW window presenting frames. Present, Close, Snapshot and
@@ -63,10 +106,11 @@ type Stats struct {
 // OS thread.
 type Window struct {
 	glw *glfw.Window
+	d   drawer
 
 	mu      sync.Mutex
-	frame   *image.RGBA       // the window's own copy of the presented pixels
-	dirty   []image.Rectangle // parts of frame not yet uploaded
+	size    image.Point       // size of the presented frame
+	dirty   []image.Rectangle // parts of the kept frame not yet shown
 	calls   []func()          // work queued for the main loop
 	closing bool              // Close was called
 	done    bool              // Run has returned and GLFW is terminated
@@ -75,17 +119,26 @@ type Window struct {
 	frames, uploaded atomic.Int64
 
 	// Owned by the main loop.
-	tex   image.Point     // size of the texture, i.e. of the frame on screen
+	shown image.Point     // size of the frame on screen
+	fb    image.Point     // size of the framebuffer it is shown in
 	view  image.Rectangle // where the frame is drawn in the framebuffer
 	stale bool            // the framebuffer needs redrawing
+	err   error           // the drawer failed; Run returns it
 }
 
-// Open creates the window with a GL 2.1 context and shows a black frame.
-// It must be called on the main OS thread. Without a display server it
-// returns an error wrapping ErrNoDisplay.
+// Open creates the window for its presenter (the gl one with a GL 2.1
+// context) and shows a black frame. It must be called on the main OS
+// thread. Without a display server it returns an error wrapping
+// ErrNoDisplay.
 func Open(opts Options) (*Window, error) {
 	if opts.Width <= 0 || opts.Height <= 0 {
 		return nil, fmt.Errorf("window: invalid frame size %dx%d", opts.Width, opts.Height)
+	}
+	if opts.Presenter == "" {
+		opts.Presenter = PresenterSHM
+	}
+	if !slices.Contains(Presenters, opts.Presenter) {
+		return nil, fmt.Errorf("window: unknown presenter %q (want one of %s)", opts.Presenter, strings.Join(Presenters, ", "))
 	}
 	if err := glfw.Init(); err != nil {
 		return nil, fmt.Errorf("window: %w", err)
@@ -98,17 +151,23 @@ func Open(opts Options) (*Window, error) {
 		glfw.Terminate()
 		return nil, fmt.Errorf("window: %w", err)
 	}
-	glw.MakeContextCurrent()
-	glfw.SwapInterval(1)
 	if opts.HideCursor {
 		glw.SetInputMode(glfw.CursorMode, glfw.CursorHidden)
 	}
-	glSetup()
-	frame := image.NewRGBA(image.Rect(0, 0, opts.Width, opts.Height))
+	size := image.Pt(opts.Width, opts.Height)
+	var d drawer
+	if opts.Presenter == PresenterGL {
+		d = newGLDrawer(glw, size)
+	} else if d, err = newXDrawer(xproto.Window(glw.GetX11Window()), size, !opts.NoSHM); err != nil {
+		glw.Destroy()
+		glfw.Terminate()
+		return nil, fmt.Errorf("window: %w", err)
+	}
 	return &Window{
 		glw:    glw,
-		frame:  frame,
-		dirty:  []image.Rectangle{frame.Rect},
+		d:      d,
+		size:   size,
+		dirty:  []image.Rectangle{{Max: size}},
 		exited: make(chan struct{}),
 		stale:  true,
 	}, nil
@@ -128,8 +187,16 @@ func glfwReady() (ok bool) {
 }
 
 func create(opts Options) (*glfw.Window, error) {
-	glfw.WindowHint(glfw.ContextVersionMajor, 2)
-	glfw.WindowHint(glfw.ContextVersionMinor, 1)
+	glfw.DefaultWindowHints()
+	what := "GL 2.1"
+	if opts.Presenter == PresenterGL {
+		glfw.WindowHint(glfw.ContextVersionMajor, 2)
+		glfw.WindowHint(glfw.ContextVersionMinor, 1)
+	} else {
+		// No context: GLFW then never loads a GL driver.
+		glfw.WindowHint(glfw.ClientAPI, glfw.NoAPI)
+		what = "X11 (no GL)"
+	}
 	width, height := opts.Width, opts.Height
 	var monitor *glfw.Monitor
 	if opts.Fullscreen {
@@ -145,7 +212,7 @@ func create(opts Options) (*glfw.Window, error) {
 		err = errors.New("GLFW platform error (logged above)")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("create %dx%d GL 2.1 window: %w", width, height, err)
+		return nil, fmt.Errorf("create %dx%d %s window: %w", width, height, what, err)
 	}
 	return glw, nil
 }
@@ -163,8 +230,8 @@ func (w *Window) Present(frame *image.RGBA, dirty []image.Rectangle) error {
 	if w.done {
 		return ErrClosed
 	}
-	if w.frame.Rect.Size() != b.Size() {
-		w.frame = image.NewRGBA(image.Rectangle{Max: b.Size()})
+	if w.size != b.Size() {
+		w.size = b.Size()
 		w.dirty = nil
 		dirty = nil
 	}
@@ -175,9 +242,8 @@ func (w *Window) Present(frame *image.RGBA, dirty []image.Rectangle) error {
 		if r = r.Intersect(b); r.Empty() {
 			continue
 		}
-		dst := r.Sub(b.Min)
-		draw.Draw(w.frame, dst, frame, r.Min, draw.Src)
-		w.dirty = append(w.dirty, dst)
+		w.d.keep(frame, r)
+		w.dirty = append(w.dirty, r.Sub(b.Min))
 	}
 	if len(w.dirty) > maxDirty {
 		union := image.Rectangle{}
@@ -192,7 +258,8 @@ func (w *Window) Present(frame *image.RGBA, dirty []image.Rectangle) error {
 
 // Run is the main loop: it waits for window events without polling, sends
 // pointer and key input to inputs, and draws presented frames. It returns
-// when the window is closed by the user or by Close, after sending Closed
+// when the window is closed by the user or by Close, or with the error when
+// a frame cannot be drawn (the X server refused it), after sending Closed
 // and releasing the window. It must be called on the main OS thread.
 // Inputs are queued, never blocking the loop; the caller should read them
 // until Closed.
@@ -206,19 +273,22 @@ func (w *Window) Run(inputs chan<- Input) error {
 
 	q := newInputQueue(inputs)
 	w.listen(q)
-	for !w.glw.ShouldClose() && !w.isClosing() {
+	for !w.glw.ShouldClose() && !w.isClosing() && w.err == nil {
 		w.step()
-		glfw.WaitEvents()
+		if w.err == nil {
+			glfw.WaitEvents()
+		}
 	}
 	q.push(Input{Kind: Closed})
 
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.done = true
+	w.d.close()
 	w.glw.Destroy()
 	glfw.Terminate()
 	close(w.exited)
-	return nil
+	return w.err
 }
 
 // listen routes window events to q and marks the framebuffer stale when it
@@ -250,10 +320,15 @@ func (w *Window) listen(q *inputQueue) {
 	w.glw.SetRefreshCallback(func(*glfw.Window) { w.stale = true })
 }
 
+func framebufferSize(glw *glfw.Window) image.Point {
+	fw, fh := glw.GetFramebufferSize()
+	return image.Pt(fw, fh)
+}
+
 func (w *Window) toFrame(x, y float64) image.Point {
 	ww, wh := w.glw.GetSize()
 	fw, fh := w.glw.GetFramebufferSize()
-	return toFrame(x, y, image.Pt(ww, wh), image.Pt(fw, fh), w.view, w.tex)
+	return toFrame(x, y, image.Pt(ww, wh), image.Pt(fw, fh), w.view, w.shown)
 }
 
 func (w *Window) isClosing() bool {
@@ -262,22 +337,34 @@ func (w *Window) isClosing() bool {
 	return w.closing
 }
 
-// step uploads what was presented since the last step, redraws if needed,
+// step shows what was presented since the last step, redraws if needed,
 // then runs queued calls, which therefore see every frame presented before
 // they were queued.
 func (w *Window) step() {
+	fb := framebufferSize(w.glw)
+
 	w.mu.Lock()
-	uploaded := w.upload()
+	resized := w.size != w.shown || fb != w.fb
+	if resized {
+		w.shown, w.fb = w.size, fb
+		w.view = letterbox(fb, w.size)
+		w.dirty = append(w.dirty[:0], image.Rectangle{Max: w.size})
+		w.stale = true
+	}
+	w.d.load(w.dirty, fb, w.view, resized)
+	for _, r := range w.dirty {
+		w.uploaded.Add(int64(r.Dx() * r.Dy()))
+	}
+	uploaded := len(w.dirty) > 0
+	w.dirty = w.dirty[:0]
 	calls := w.calls
 	w.calls = nil
 	w.mu.Unlock()
 
 	if uploaded || w.stale {
-		fw, fh := w.glw.GetFramebufferSize()
-		fb := image.Pt(fw, fh)
-		w.view = letterbox(fb, w.tex)
-		glRender(fb, w.view)
-		w.glw.SwapBuffers()
+		if err := w.d.show(w.stale); err != nil {
+			w.err = fmt.Errorf("window: %s: %w", w.d.name(), err)
+		}
 		w.stale = false
 	}
 	if uploaded {
@@ -286,23 +373,6 @@ func (w *Window) step() {
 	for _, f := range calls {
 		f()
 	}
-}
-
-// upload copies the dirty rectangles into the texture, reallocating it
-// first if the frame size changed. w.mu must be held.
-func (w *Window) upload() bool {
-	if size := w.frame.Rect.Size(); size != w.tex {
-		glAllocTexture(size)
-		w.tex = size
-		w.dirty = append(w.dirty[:0], w.frame.Rect)
-	}
-	for _, r := range w.dirty {
-		glUpload(w.frame, r)
-		w.uploaded.Add(int64(r.Dx() * r.Dy()))
-	}
-	uploaded := len(w.dirty) > 0
-	w.dirty = w.dirty[:0]
-	return uploaded
 }
 
 // Close makes Run return. It does not wait; Run releases the window.
@@ -317,18 +387,24 @@ func (w *Window) Close() error {
 }
 
 // Snapshot returns what the window shows at framebuffer size, including any
-// letterbox bars, read back from GL.
+// letterbox bars: read back from GL, or from the X server for shm.
 func (w *Window) Snapshot() (*image.RGBA, error) {
 	var img *image.RGBA
-	err := w.do(func() {
-		fw, fh := w.glw.GetFramebufferSize()
-		img = glSnapshot(image.Pt(fw, fh), w.view)
-	})
+	var serr error
+	err := w.do(func() { img, serr = w.d.snapshot() })
+	if err == nil {
+		err = serr
+	}
 	if err != nil {
 		return nil, fmt.Errorf("window: snapshot: %w", err)
 	}
 	return img, nil
 }
+
+// Presenter names the presenter and, for shm, how frames reach the X
+// server, e.g. "shm (MIT-SHM)" or "shm (core PutImage: …)". Call it where
+// Open and Run are called, not while Run runs.
+func (w *Window) Presenter() string { return w.d.name() }
 
 // do runs f on the main loop after the frames presented so far are drawn,
 // and waits for it.

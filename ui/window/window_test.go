@@ -13,15 +13,38 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
 )
 
 const testTitle = "onetrip-window-test"
 
-// openWindow opens a window and runs its loop on the main thread until the
-// test ends.
-func openWindow(tb testing.TB, opts Options) (*Window, <-chan Input) {
+// presenters are the ways a window shows frames; every window test runs on
+// each, the shm presenter also with MIT-SHM refused.
+var presenters = []struct {
+	name  string
+	opts  Options
+	shows string // what Window.Presenter says
+}{
+	{"shm", Options{Presenter: PresenterSHM}, "shm (MIT-SHM)"},
+	{"putimage", Options{Presenter: PresenterSHM, NoSHM: true}, "shm (core PutImage: MIT-SHM not asked for)"},
+	{"gl", Options{Presenter: PresenterGL}, "gl"},
+}
+
+// forEachPresenter runs test once per presenter, as a subtest.
+func forEachPresenter(t *testing.T, test func(t *testing.T, p Options)) {
+	for _, p := range presenters {
+		t.Run(p.name, func(t *testing.T) { test(t, p.opts) })
+	}
+}
+
+// openWindow opens a window with the presenter in p and runs its loop on
+// the main thread until the test ends.
+func openWindow(tb testing.TB, p Options, opts Options) (*Window, <-chan Input) {
 	tb.Helper()
 	opts.Title = testTitle
+	opts.Presenter, opts.NoSHM = p.Presenter, p.NoSHM
 	var w *Window
 	var err error
 	onMain(func() { w, err = Open(opts) })
@@ -69,17 +92,43 @@ func assertShows(t *testing.T, w *Window, want *image.RGBA) {
 	}
 }
 
-func TestPresentShowsFrame(t *testing.T) {
-	w, _ := openWindow(t, Options{Width: 320, Height: 200})
-	frame := pattern(320, 200)
-	if err := w.Present(frame, nil); err != nil {
-		t.Fatal(err)
+func TestOpenUsesPresenter(t *testing.T) {
+	for _, p := range presenters {
+		t.Run(p.name, func(t *testing.T) {
+			w, _ := openWindow(t, p.opts, Options{Width: 320, Height: 200})
+			if got := w.Presenter(); got != p.shows {
+				t.Errorf("window presents with %q, want %q", got, p.shows)
+			}
+		})
 	}
-	assertShows(t, w, frame)
+	err := onMainErr(func() error {
+		_, err := Open(Options{Title: testTitle, Width: 320, Height: 200, Presenter: "vulkan"})
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), `unknown presenter "vulkan" (want one of shm, gl)`) {
+		t.Errorf("Open with presenter vulkan: %v", err)
+	}
+}
+
+// The 640×400 frame is 1 MB: core PutImage must split it under the
+// server's maximum request length (256 kB without BIG-REQUESTS).
+func TestPresentShowsFrame(t *testing.T) {
+	forEachPresenter(t, func(t *testing.T, p Options) {
+		w, _ := openWindow(t, p, Options{Width: 640, Height: 400})
+		frame := pattern(640, 400)
+		if err := w.Present(frame, nil); err != nil {
+			t.Fatal(err)
+		}
+		assertShows(t, w, frame)
+	})
 }
 
 func TestPresentUploadsOnlyDirtyRect(t *testing.T) {
-	w, _ := openWindow(t, Options{Width: 320, Height: 200})
+	forEachPresenter(t, testPresentUploadsOnlyDirtyRect)
+}
+
+func testPresentUploadsOnlyDirtyRect(t *testing.T, p Options) {
+	w, _ := openWindow(t, p, Options{Width: 320, Height: 200})
 	frame := pattern(320, 200)
 	if err := w.Present(frame, nil); err != nil {
 		t.Fatal(err)
@@ -107,8 +156,99 @@ func TestPresentUploadsOnlyDirtyRect(t *testing.T) {
 	}
 }
 
+// TestExposeRedraws covers the window with a white one and takes it away:
+// the X server must show the frame again, not what covered it.
+func TestExposeRedraws(t *testing.T) {
+	forEachPresenter(t, func(t *testing.T, p Options) {
+		w, _ := openWindow(t, p, Options{Width: 320, Height: 200})
+		frame := pattern(320, 200)
+		if err := w.Present(frame, nil); err != nil {
+			t.Fatal(err)
+		}
+		assertShows(t, w, frame)
+		x := dialX(t)
+		win := xproto.Window(mustAtoi(t, windowID(t)))
+		at, err := xproto.TranslateCoordinates(x.c, win, x.screen.Root, 0, 0).Reply()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cover, _ := xproto.NewWindowId(x.c)
+		err = xproto.CreateWindowChecked(x.c, x.screen.RootDepth, cover, x.screen.Root, at.DstX, at.DstY, 320, 200, 0,
+			xproto.WindowClassInputOutput, x.screen.RootVisual,
+			xproto.CwBackPixel|xproto.CwOverrideRedirect, []uint32{x.screen.WhitePixel, 1}).Check()
+		if err == nil {
+			err = xproto.MapWindowChecked(x.c, cover).Check()
+		}
+		if err != nil {
+			t.Fatalf("cover the window: %v", err)
+		}
+		onScreen := frame.Rect.Add(image.Pt(int(at.DstX), int(at.DstY)))
+		white := color.RGBA{255, 255, 255, 255}
+		if got := x.shot(t, x.screen.Root, onScreen).RGBAAt(onScreen.Min.X+10, onScreen.Min.Y+10); got != white {
+			t.Fatalf("the covering window does not show: (10,10) is %v", got)
+		}
+		xproto.DestroyWindow(x.c, cover)
+		var got *image.RGBA
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if got = x.shot(t, x.screen.Root, onScreen); string(got.Pix) == string(frame.Pix) {
+				return
+			}
+		}
+		t.Fatalf("after the cover went, (10,10) shows %v, want %v", got.RGBAAt(onScreen.Min.X+10, onScreen.Min.Y+10), frame.RGBAAt(10, 10))
+	})
+}
+
+// xClient is the test's own connection to the X server.
+type xClient struct {
+	c      *xgb.Conn
+	screen *xproto.ScreenInfo
+	pixel  pixelLayout
+}
+
+func dialX(t *testing.T) *xClient {
+	t.Helper()
+	c, err := xgb.NewConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	setup := xproto.Setup(c)
+	x := &xClient{c: c, screen: setup.DefaultScreen(c)}
+	vis := findVisual(setup, x.screen.RootVisual)
+	if x.pixel, err = layoutOf(vis.RedMask, vis.GreenMask, vis.BlueMask, setup.ImageByteOrder == xproto.ImageOrderMSBFirst); err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+// shot is what the X server shows of r in win.
+func (x *xClient) shot(t *testing.T, win xproto.Window, r image.Rectangle) *image.RGBA {
+	t.Helper()
+	reply, err := xproto.GetImage(x.c, xproto.ImageFormatZPixmap, xproto.Drawable(win),
+		int16(r.Min.X), int16(r.Min.Y), uint16(r.Dx()), uint16(r.Dy()), ^uint32(0)).Reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewRGBA(r)
+	x.pixel.toRGBA(img.Pix, reply.Data)
+	return img
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func TestLetterboxWhenResized(t *testing.T) {
-	w, inputs := openWindow(t, Options{Width: 320, Height: 200})
+	forEachPresenter(t, testLetterboxWhenResized)
+}
+
+func testLetterboxWhenResized(t *testing.T, p Options) {
+	w, inputs := openWindow(t, p, Options{Width: 320, Height: 200})
 	frame := image.NewRGBA(image.Rect(0, 0, 320, 200))
 	draw.Draw(frame, image.Rect(0, 0, 160, 200), image.NewUniform(color.RGBA{255, 0, 0, 255}), image.Point{}, draw.Src)
 	draw.Draw(frame, image.Rect(160, 0, 320, 200), image.NewUniform(color.RGBA{0, 0, 255, 255}), image.Point{}, draw.Src)
@@ -148,12 +288,57 @@ func TestLetterboxWhenResized(t *testing.T) {
 	assertPointer(t, inputs, PointerDown, image.Pt(160, 100))
 }
 
+// TestTallerWindowShowsFrameUnscaled shows a white frame filling a 320×300
+// window, then a 320×200 one: it shows pixel for pixel between black bars
+// 50 pixels high, where the white frame was.
+func TestTallerWindowShowsFrameUnscaled(t *testing.T) {
+	forEachPresenter(t, func(t *testing.T, p Options) {
+		w, _ := openWindow(t, p, Options{Width: 320, Height: 200})
+		xdotool(t, "windowsize", windowID(t), "320", "300")
+		white := image.NewRGBA(image.Rect(0, 0, 320, 300))
+		draw.Draw(white, white.Rect, image.White, image.Point{}, draw.Src)
+		if err := w.Present(white, nil); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, w, white)
+
+		frame := pattern(320, 200)
+		if err := w.Present(frame, nil); err != nil {
+			t.Fatal(err)
+		}
+		want := image.NewRGBA(white.Rect)
+		draw.Draw(want, want.Rect, image.Black, image.Point{}, draw.Src)
+		draw.Draw(want, image.Rect(0, 50, 320, 250), frame, image.Point{}, draw.Src)
+		assertShows(t, w, want)
+	})
+}
+
+// eventually waits until the window shows want: a resize or an Expose
+// reaches GLFW a moment after the X server made it.
+func eventually(t *testing.T, w *Window, want *image.RGBA) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		got, err := w.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Rect == want.Rect && string(got.Pix) == string(want.Pix) {
+			return
+		}
+	}
+	assertShows(t, w, want)
+}
+
 func TestFullscreenCoversMonitor(t *testing.T) {
+	forEachPresenter(t, testFullscreenCoversMonitor)
+}
+
+func testFullscreenCoversMonitor(t *testing.T, p Options) {
 	var screen image.Point
 	if _, err := fmt.Sscan(xdotool(t, "getdisplaygeometry"), &screen.X, &screen.Y); err != nil {
 		t.Fatal(err)
 	}
-	w, inputs := openWindow(t, Options{Width: 320, Height: 200, Fullscreen: true, HideCursor: true})
+	w, inputs := openWindow(t, p, Options{Width: 320, Height: 200, Fullscreen: true, HideCursor: true})
 	frame := image.NewRGBA(image.Rect(0, 0, 320, 200))
 	green := color.RGBA{0, 255, 0, 255}
 	draw.Draw(frame, frame.Rect, image.NewUniform(green), image.Point{}, draw.Src)
@@ -176,7 +361,11 @@ func TestFullscreenCoversMonitor(t *testing.T) {
 }
 
 func TestPointerAndKeyInput(t *testing.T) {
-	_, inputs := openWindow(t, Options{Width: 320, Height: 200})
+	forEachPresenter(t, testPointerAndKeyInput)
+}
+
+func testPointerAndKeyInput(t *testing.T, p Options) {
+	_, inputs := openWindow(t, p, Options{Width: 320, Height: 200})
 	id := windowID(t)
 	xdotool(t, "mousemove", "--window", id, "123", "45", "click", "1")
 	assertPointer(t, inputs, PointerDown, image.Pt(123, 45))
@@ -228,22 +417,33 @@ func TestToFrame(t *testing.T) {
 	}
 }
 
+// BenchmarkPresentDirty presents a button's rectangle (400×120) or a new
+// screen (all 1280×800) and waits until it is on the screen: uploaded,
+// drawn and swapped (gl), or sent and the X server's round trip answered
+// (shm). This is the presenter's share of input → frame.
 func BenchmarkPresentDirty(b *testing.B) {
-	w, _ := openWindow(b, Options{Width: 1280, Height: 800})
-	frames := [2]*image.RGBA{pattern(1280, 800), image.NewRGBA(image.Rect(0, 0, 1280, 800))}
-	dirty := []image.Rectangle{image.Rect(400, 300, 800, 420)}
-	if err := w.Present(frames[0], nil); err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(400 * 120 * 4)
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		if err := w.Present(frames[i%2], dirty); err != nil {
-			b.Fatal(err)
-		}
-		// Wait until the frame is uploaded, drawn and swapped.
-		if err := w.do(func() {}); err != nil {
-			b.Fatal(err)
+	for _, p := range presenters {
+		for _, c := range []struct {
+			name  string
+			dirty image.Rectangle
+		}{{"button", image.Rect(400, 300, 800, 420)}, {"screen", image.Rect(0, 0, 1280, 800)}} {
+			b.Run(p.name+"/"+c.name, func(b *testing.B) {
+				w, _ := openWindow(b, p.opts, Options{Width: 1280, Height: 800})
+				frames := [2]*image.RGBA{pattern(1280, 800), image.NewRGBA(image.Rect(0, 0, 1280, 800))}
+				if err := w.Present(frames[0], nil); err != nil {
+					b.Fatal(err)
+				}
+				b.SetBytes(int64(c.dirty.Dx() * c.dirty.Dy() * 4))
+				b.ResetTimer()
+				for i := 0; b.Loop(); i++ {
+					if err := w.Present(frames[i%2], []image.Rectangle{c.dirty}); err != nil {
+						b.Fatal(err)
+					}
+					if err := w.do(func() {}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
 	}
 }
@@ -288,5 +488,38 @@ func assertPointer(t *testing.T, inputs <-chan Input, kind InputKind, want image
 	in := next(t, inputs, func(in Input) bool { return in.Kind == kind })
 	if d := image.Pt(in.X, in.Y).Sub(want); d.X < -1 || d.X > 1 || d.Y < -1 || d.Y > 1 {
 		t.Errorf("pointer event %d at (%d,%d), want (%d,%d) ±1", kind, in.X, in.Y, want.X, want.Y)
+	}
+}
+
+// BenchmarkOpenToFirstFrame opens a 1280×800 window, presents a frame and
+// waits until it is on the screen, then closes the window: the window's
+// share of a kiosk's start-up.
+func BenchmarkOpenToFirstFrame(b *testing.B) {
+	frame := pattern(1280, 800)
+	for _, p := range presenters {
+		b.Run(p.name, func(b *testing.B) {
+			for b.Loop() {
+				var w *Window
+				var err error
+				onMain(func() {
+					w, err = Open(Options{Title: testTitle, Width: 1280, Height: 800, Presenter: p.opts.Presenter, NoSHM: p.opts.NoSHM})
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ran := make(chan error, 1)
+				mainThread <- func() { ran <- w.Run(make(chan Input, 64)) }
+				if err := w.Present(frame, nil); err != nil {
+					b.Fatal(err)
+				}
+				if err := w.do(func() {}); err != nil {
+					b.Fatal(err)
+				}
+				w.Close()
+				if err := <-ran; err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

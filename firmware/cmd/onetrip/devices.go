@@ -290,17 +290,24 @@ func (s *system) line(p boards.Pin) (*gpioioctl.GPIOLine, error) {
 }
 
 // watchButtons turns button events into kiosk input: the help button calls a
-// guide; a stuck button is reported once; the service button's long press is
-// logged for the service mode of a later release.
+// guide; holding the service button opens service mode; a stuck button is
+// reported once. onetrip selftest hears every press on s.presses.
 func (s *system) watchButtons(b gpio.Buttons) {
 	for ev := range b.Events() {
 		switch ev.Kind {
 		case gpio.Press:
+			select {
+			case s.presses <- ev.Button:
+			default:
+			}
 			if s.k != nil {
 				s.k.Button(ev.Button)
 			}
 		case gpio.LongPress:
 			s.log.Info("button held", "button", ev.Button)
+			if s.k != nil && ev.Button == flow.ServiceButton {
+				s.k.Event(flow.ButtonHeld{Name: ev.Button})
+			}
 		case gpio.Stuck:
 			s.log.Warn("button stuck: check the button or its wiring", "button", ev.Button)
 		}

@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -336,13 +337,56 @@ var card = control.CardJSON{Name: "张三丰", Sex: "男", Nation: "汉", Birth:
 	Address: "浙江省杭州市上城区解放路1号", IDNumber: "33010219800101123X", Authority: "杭州市公安局上城分局",
 	ValidFrom: "20200101", ValidTo: "20400101"}
 
+// windowPresenters are the presenters a window e2e test runs with.
+var windowPresenters = []string{"shm", "gl"}
+
+// mesaLibraries are the parts of Mesa's software GL: its DRI driver, GLX
+// vendor library and LLVM.
+var mesaLibraries = []string{"_dri.so", "libLLVM", "libGLX_mesa", "libgallium"}
+
+// mappedMesa lists the Mesa libraries mapped into process pid.
+func mappedMesa(t testing.TB, pid int) []string {
+	t.Helper()
+	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, line := range strings.Split(string(maps), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || slices.Contains(found, f[5]) {
+			continue
+		}
+		for _, lib := range mesaLibraries {
+			if strings.Contains(f[5], lib) {
+				found = append(found, f[5])
+			}
+		}
+	}
+	return found
+}
+
 // TestWindowEndToEnd walks the whole ticket flow in the real GLFW window
-// under X, clicking with the real X pointer where /screen says the buttons are.
+// under X, once per presenter, clicking with the real X pointer where
+// /screen says the buttons are. The shm presenter's process never maps
+// Mesa; the gl one's does.
 func TestWindowEndToEnd(t *testing.T) {
+	for _, presenter := range windowPresenters {
+		t.Run(presenter, func(t *testing.T) { testWindowEndToEnd(t, presenter) })
+	}
+}
+
+func testWindowEndToEnd(t *testing.T, presenter string) {
 	data := t.TempDir()
-	k := start(t, data)
+	k := start(t, data, "--presenter", presenter)
 	win := xdotool(t, "search", "--sync", "--name", "onetrip")
 	k.onScreen("attract")
+	if !regexp.MustCompile(`msg="window open" presenter="?` + presenter).MatchString(k.logText()) {
+		t.Fatalf("no window open with presenter %s in the log:\n%s", presenter, k.logText())
+	}
+	if mesa := mappedMesa(t, k.cmd.Process.Pid); (len(mesa) > 0) != (presenter == "gl") {
+		t.Errorf("presenter %s maps Mesa libraries %v", presenter, mesa)
+	}
 
 	click(t, k, win, "start")
 	k.onScreen("id")
@@ -429,6 +473,18 @@ func TestBrokenHallStopsStartWithStatus2(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	if len(lines) != 1 || !strings.Contains(lines[0], hall+":3:") || !strings.Contains(lines[0], `unknown key "colour"`) {
 		t.Fatalf("want one line naming file, line and problem; got:\n%s", out)
+	}
+}
+
+func TestUnknownPresenterStopsStartWithStatus2(t *testing.T) {
+	cmd := exec.Command(onetripBin, "run", "--presenter", "vulkan", "--data", t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 2 {
+		t.Fatalf("exit %d (%v), want 2\n%s", code, err, out)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(lines) != 1 ||
+		!strings.Contains(lines[0], `--presenter "vulkan" is not one of gl, shm, drm`) {
+		t.Fatalf("want one line naming the presenter and the choices; got:\n%s", out)
 	}
 }
 

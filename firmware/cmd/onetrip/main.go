@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"onetrip/firmware/datadir"
+	"onetrip/firmware/service"
 )
 
 // GLFW must run on the main OS thread.
@@ -55,6 +56,18 @@ func main() {
 		os.Exit(reportCommand(os.Args[2:]))
 	case "replay":
 		os.Exit(replayCommand(os.Args[2:]))
+	case "flash":
+		os.Exit(flashCommand(os.Args[2:]))
+	case "selftest":
+		os.Exit(selftestCommand(os.Args[2:]))
+	case "service-pin":
+		os.Exit(servicePINCommand(os.Args[2:]))
+	case "keygen":
+		os.Exit(keygenCommand(os.Args[2:]))
+	case "update":
+		os.Exit(updateCommand(os.Args[2:]))
+	case "boot-check":
+		os.Exit(bootCheckCommand(os.Args[2:]))
 	case "version", "--version":
 		buildVersion().write(os.Stdout)
 	default:
@@ -73,6 +86,12 @@ usage:
   onetrip hall [flags]     run the hall controller: the hall bus, phone and office pages
   onetrip report [flags]   print the hall's figures (satisfaction, waits, window time)
   onetrip replay [flags]   replay a kiosk session from its audit trail, screen by screen
+  onetrip flash [flags]    write a terminal's SD card: base OS, release bundle, provisioning
+  onetrip selftest [flags] check every device of the board (--board NAME, --print, --json)
+  onetrip service-pin      read a new service PIN twice and print its hash for the provisioning file
+  onetrip keygen --out DIR make the key pair that signs release bundles (update.key, update.pub)
+  onetrip update BUNDLE|URL  verify a signed release bundle, install it into the free slot, restart
+  onetrip boot-check       before each start: count a new version's starts, bring the previous one back
   onetrip version          the version, commit, build date and Go version
 `)
 }
@@ -102,6 +121,7 @@ type Flags struct {
 	Window         int
 	Lang           string
 	TLS            tlsFlags
+	Metrics        metricsFlags
 }
 
 func parseFlags(args []string) (Flags, error) {
@@ -135,7 +155,11 @@ func parseFlags(args []string) (Flags, error) {
 	fs.IntVar(&f.Window, "window", 0, "counter: the window number to sign in to")
 	fs.StringVar(&f.Lang, "lang", "", "guide, counter, display: the screen's language (default: the hall's first)")
 	f.TLS.register(fs)
+	f.Metrics.register(fs)
 	if err := parse(fs, args); err != nil {
+		return f, err
+	}
+	if err := f.provisionDefaults(fs); err != nil {
 		return f, err
 	}
 	if err := f.checkRole(); err != nil {
@@ -184,7 +208,7 @@ func run(args []string) int {
 		// harder when the heap comes near it.
 		debug.SetMemoryLimit(memoryLimit)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := service.Logger(slog.LevelInfo) // journald under systemd, else stderr
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -82,13 +83,20 @@ func runTerminal(ctx context.Context, f Flags, log *slog.Logger) int {
 	case "display":
 		role = display.New(h, cats, lang)
 	}
-	first := &firstFrame{}
+	sup, err := supervise(f, f.Role, b, log)
+	if err != nil {
+		return fail(exitConfig, err)
+	}
+	first := &firstFrame{ready: sup.ready(f.Role + " on screen, hall " + h.ID)}
+	alive, aliveEvery := sup.alive()
 	r := terminal.New(terminal.Options{Role: role, RoleName: f.Role, Terminal: f.Terminal, Hall: h, Bus: b,
-		Presenter: first, Printer: printer, Log: log})
+		Presenter: sup.presenter(first), Printer: sup.printer(printer), Log: log,
+		Alive: alive, AliveEvery: aliveEvery})
 	log.Info("terminal starting", "role", f.Role, "terminal", f.Terminal, "hall", h.ID, "hall_version", h.Version,
 		"bus", f.Bus, "online", b.Online(), "data", f.Data)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer sup.serve(ctx)()
 	if f.Control != "" {
 		ln, err := control.Listen(f.Control)
 		if err != nil {
@@ -100,6 +108,8 @@ func runTerminal(ctx context.Context, f Flags, log *slog.Logger) int {
 	if f.FirstFrame {
 		first.exit = cancel
 	}
+	// A version on trial commits once the runner keeps answering.
+	go commitOnTrial(ctx, log, func(ctx context.Context) (bool, error) { return true, r.Do(ctx, func() {}) })
 	size := screen.Size.Size()
 	if f.Headless {
 		first.set(headless.New(size.X, size.Y))
@@ -108,11 +118,17 @@ func runTerminal(ctx context.Context, f Flags, log *slog.Logger) int {
 		}
 		return 0
 	}
-	w, err := window.Open(window.Options{Title: "onetrip " + f.Role + " — " + h.Name.In("zh-CN"), Width: size.X, Height: size.Y, Fullscreen: f.Fullscreen, HideCursor: f.Fullscreen})
+	presenter := cmp.Or(f.Presenter, window.Presenters[0])
+	if presenter == "drm" {
+		return fail(exitConfig, fmt.Errorf("--presenter drm: the %s runs in a window (gl or shm) or --headless; only the kiosk takes the display itself", f.Role))
+	}
+	w, err := window.Open(window.Options{Title: "onetrip " + f.Role + " — " + h.Name.In("zh-CN"), Width: size.X, Height: size.Y,
+		Fullscreen: f.Fullscreen, HideCursor: f.Fullscreen, Presenter: presenter})
 	if err != nil {
 		return fail(exitConfig, fmt.Errorf("%w (to run without a window: onetrip run --headless)", err))
 	}
 	first.set(w)
+	sup.watchWindow(w)
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
 	inputs := make(chan window.Input, 64)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +23,7 @@ import (
 	"onetrip/firmware/hall"
 	"onetrip/firmware/hallqueue"
 	"onetrip/firmware/kiosk"
+	"onetrip/firmware/logring"
 	"onetrip/firmware/ticket"
 	"onetrip/ui/headless"
 	"onetrip/ui/locale"
@@ -40,17 +44,22 @@ type system struct {
 	k     *kiosk.Kiosk
 	api   *control.API
 	first *firstFrame
+	sup   *supervision
 	sim   control.Sim
 	rot   rotate.Rotation
 	close []func() error
 
 	readerDownAtStart bool
+	presses           chan<- string // every button press, for onetrip selftest; nil: none
+	ring              *logring.Ring // the recent log lines service mode shows
 }
 
 // assemble loads and checks everything before anything is shown: a broken
 // hall file or board stops start-up with one line saying where.
 func assemble(ctx context.Context, f Flags, log *slog.Logger) (*system, error) {
-	s := &system{log: log}
+	s := &system{log: log, ring: logring.New(200)}
+	log = slog.New(s.ring.Handler(log.Handler())) // the service screen's recent log
+	s.log = log
 	name, err := boards.ResolveName(f.Board, runtime.GOARCH, func() (string, error) {
 		return boards.DetectHost("/", readHAT("/"))
 	})
@@ -75,6 +84,9 @@ func assemble(ctx context.Context, f Flags, log *slog.Logger) (*system, error) {
 		rot = f.Rotation
 	}
 	if s.rot, err = rotate.Parse(rot); err != nil {
+		return nil, &configError{err}
+	}
+	if _, err := presenterName(f, s.board); err != nil {
 		return nil, &configError{err}
 	}
 	if err := os.MkdirAll(f.Data, 0o755); err != nil {
@@ -104,7 +116,11 @@ func assemble(ctx context.Context, f Flags, log *slog.Logger) (*system, error) {
 		return nil, err
 	}
 	s.logStart(f)
-	s.first = &firstFrame{}
+	if s.sup, err = supervise(f, "kiosk", s.bus, log); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.first = &firstFrame{ready: s.sup.ready("kiosk on screen, hall " + s.hall.ID)}
 	fc := flow.NewConfig(s.hall)
 	for _, p := range screen.CheckHall(fc, cats) {
 		log.Warn("hall file: a name will show cut short; shorten it", "problem", p)
@@ -131,19 +147,22 @@ func assemble(ctx context.Context, f Flags, log *slog.Logger) (*system, error) {
 		s.Close()
 		return nil, err
 	}
+	alive, aliveEvery := s.sup.alive()
 	s.k = kiosk.New(kiosk.Options{
 		Flow:      fc,
 		Catalogs:  cats,
 		Store:     s.store,
-		Issuer:    issuer,
+		Issuer:    s.sup.issuer(issuer, s.store),
 		Desk:      desk,
-		Devices:   devs,
-		Presenter: s.first,
+		Devices:   s.sup.devices(devs),
+		Presenter: s.sup.presenter(s.first),
 		Tickets:   kiosk.NewTickets(s.hall, cats, profile, face),
 		Log:       log,
 		KeyButton: s.board.ButtonForKey,
 		Wake:      s.screenLight(),
-		Audit:     rec,
+		Audit:     recorders{rec, s.sup.metrics},
+		Alive:     alive, AliveEvery: aliveEvery,
+		Service: s.serviceMode(f, devs),
 	})
 	if s.readerDownAtStart {
 		s.k.Event(flow.ReaderChanged{Available: false})
@@ -222,6 +241,10 @@ func (s *system) pressButton(name string) error {
 	for _, b := range s.board.Buttons {
 		if b.Name == name {
 			s.k.Button(name)
+			if name == flow.ServiceButton {
+				// The sim holds it for the long press that opens service mode.
+				s.k.Event(flow.ButtonHeld{Name: name})
+			}
 			return nil
 		}
 	}
@@ -232,6 +255,8 @@ func (s *system) pressButton(name string) error {
 func (s *system) Run(ctx context.Context, f Flags) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer s.sup.serve(ctx)()
+	go s.updates(ctx, f)
 	if s.api != nil {
 		ln, err := control.Listen(f.Control)
 		if err != nil {
@@ -249,16 +274,26 @@ func (s *system) Run(ctx context.Context, f Flags) error {
 			s.k.Event(flow.BusChanged{Online: false})
 		}
 	}
+	if wantsDRM(f, s.board) {
+		return s.runDRM(ctx, f)
+	}
 	panel := s.rot.Size(logical)
 	if f.Headless {
 		s.first.set(rotate.New(headless.New(panel.X, panel.Y), s.rot, logical))
 		return s.k.Run(ctx)
 	}
-	w, err := window.Open(window.Options{Title: "onetrip — " + s.hall.Name.In("zh-CN"), Width: panel.X, Height: panel.Y, Fullscreen: f.Fullscreen, HideCursor: f.Fullscreen})
+	presenter, err := presenterName(f, s.board)
+	if err != nil {
+		return &configError{err}
+	}
+	w, err := window.Open(window.Options{Title: "onetrip — " + s.hall.Name.In("zh-CN"), Width: panel.X, Height: panel.Y,
+		Fullscreen: f.Fullscreen, HideCursor: f.Fullscreen, Presenter: presenter})
 	if err != nil {
 		return &configError{fmt.Errorf("%w (to run without a window: onetrip run --headless)", err)}
 	}
+	s.log.Info("window open", "presenter", w.Presenter(), "size", panel)
 	s.first.set(rotate.New(w, s.rot, logical))
+	s.sup.watchWindow(w)
 	done := make(chan error, 1)
 	go func() { done <- s.k.Run(ctx) }()
 	inputs := make(chan window.Input, 64)
@@ -273,6 +308,17 @@ func (s *system) Run(ctx context.Context, f Flags) error {
 		err = kerr
 	}
 	return err
+}
+
+// presenterName is how frames reach the screen: --presenter, else the
+// board's display.presenter, else the window's default (shm, which starts
+// sooner and needs a third of the memory of gl: see present_bench_test.go).
+func presenterName(f Flags, b *boards.Board) (string, error) {
+	name := cmp.Or(f.Presenter, b.Display.Presenter, window.Presenters[0])
+	if !slices.Contains(boards.Presenters, name) {
+		return "", fmt.Errorf("--presenter %q is not one of %s", name, strings.Join(boards.Presenters, ", "))
+	}
+	return name, nil
 }
 
 // forward turns window input, turned by the panel's rotation, into kiosk input.
@@ -299,10 +345,11 @@ func (s *system) Close() {
 // firstFrame forwards frames to the real presenter and logs how long start-up
 // took to the first one.
 type firstFrame struct {
-	mu   sync.Mutex
-	p    kiosk.Presenter
-	seen bool
-	exit func()
+	mu    sync.Mutex
+	p     kiosk.Presenter
+	seen  bool
+	exit  func()
+	ready func() // tells systemd the terminal is up; nil: nothing
 }
 
 func (f *firstFrame) set(p kiosk.Presenter) {
@@ -320,6 +367,9 @@ func (f *firstFrame) Present(frame *image.RGBA, dirty []image.Rectangle) error {
 	err := p.Present(frame, dirty)
 	if first {
 		slog.Info("first frame presented", "after", time.Since(started).Round(time.Microsecond))
+		if f.ready != nil {
+			f.ready()
+		}
 		if f.exit != nil {
 			f.exit()
 		}

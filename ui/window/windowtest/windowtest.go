@@ -10,13 +10,18 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/jezek/xgb"
 )
 
 // Display makes sure DISPLAY names a running X server, starting a private
-// Xvfb (1280×800×24) when there is none; stop ends what it started.
+// Xvfb (1280×800×24) when there is none, and stays connected to it until
+// stop: an X server resets when its last client leaves and refuses
+// connections meanwhile, which would fail the window opened next. stop
+// ends what it started.
 func Display() (stop func(), err error) {
 	if os.Getenv("DISPLAY") != "" {
-		return func() {}, nil
+		return hold(func() {})
 	}
 	xvfb, err := exec.LookPath("Xvfb")
 	if err != nil {
@@ -45,9 +50,23 @@ func Display() (stop func(), err error) {
 		return nil, fmt.Errorf("Xvfb did not start: %v\n%s", err, stderr.String())
 	}
 	os.Setenv("DISPLAY", ":"+strings.TrimSpace(display))
-	return func() {
+	return hold(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
 		os.Unsetenv("DISPLAY")
+	})
+}
+
+// hold connects to the X server in DISPLAY; the stop it returns closes the
+// connection, then calls then.
+func hold(then func()) (stop func(), err error) {
+	c, err := xgb.NewConn()
+	if err != nil {
+		then()
+		return nil, fmt.Errorf("connect to X display %q: %w", os.Getenv("DISPLAY"), err)
+	}
+	return func() {
+		c.Close()
+		then()
 	}, nil
 }
