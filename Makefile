@@ -16,7 +16,8 @@ BUILD_DEBS := gcc pkg-config libx11-dev libxcursor-dev libxrandr-dev libxinerama
 # The window tests run against a real X server and click with xdotool; the
 # phone page is tested in headless Chromium.
 TEST_DEBS  := xvfb xauth xdotool x11-utils x11-apps chromium \
-              qemu-user-static qemu-system-x86 linux-image-amd64 mtools
+              qemu-user-static qemu-system-x86 linux-image-amd64 mtools e2fsprogs xz-utils \
+              passwd busybox-static
 
 # The packages whose goroutines share state run once more under the race detector.
 RACE_PKGS := ./firmware/kiosk/ ./firmware/terminal/ ./firmware/hallqueue/ ./firmware/control/ \

@@ -50,7 +50,7 @@ func TestRealBoardValues(t *testing.T) {
 	if b.I2C.Devices[0].Bus != "/dev/i2c-0" || b.I2C.Devices[1].Bus != "/dev/i2c-1" {
 		t.Errorf("i2c buses not resolved: %+v", b.I2C)
 	}
-	if b.Printer.Spec != "escpos:/dev/usb/lp0?profile=80mm" || b.Printer.Profile != "80mm" {
+	if b.Printer.Spec != "escpos:/dev/onetrip-printer?profile=80mm" || b.Printer.Profile != "80mm" {
 		t.Errorf("printer = %+v", b.Printer)
 	}
 	g, err := Load("rpizero2w-guide")
@@ -99,13 +99,13 @@ func TestBrokenBoard(t *testing.T) {
 		{"pin used twice", "line = 23", "line = 17", "line = 17\n\n[buzzer]", []string{`lamp "help"`, "gpiochip0 line 17", `already used by button "help" (line 33)`}},
 		{"pin without line", "line = 17\n", "", `chip = "gpiochip0"`, []string{`button "help" has no line`}},
 		{"pin without chip", "[buzzer]\nenabled = true\nchip = \"gpiochip0\"\n", "[buzzer]\nenabled = true\n", "line = 24", []string{"buzzer has no chip"}},
-		{"escpos without device", "device = \"escpos:/dev/usb/lp0?profile=80mm\"\n", "", `driver = "escpos"`, []string{"driver escpos needs device"}},
-		{"ga467 without port", "port = \"/dev/ttyUSB0\"\n", "", "[idcard]", []string{"ga467 needs a serial port"}},
-		{"ga467 relative port", `port = "/dev/ttyUSB0"`, `port = "ttyUSB0"`, `"ttyUSB0"`, []string{`ga467 port "ttyUSB0" is not an absolute device path`}},
+		{"escpos without device", "device = \"escpos:/dev/onetrip-printer?profile=80mm\"\n", "", `driver = "escpos"`, []string{"driver escpos needs device"}},
+		{"ga467 without port", "port = \"/dev/onetrip-idcard\"\n", "", "[idcard]", []string{"ga467 needs a serial port"}},
+		{"ga467 relative port", `port = "/dev/onetrip-idcard"`, `port = "ttyUSB0"`, `"ttyUSB0"`, []string{`ga467 port "ttyUSB0" is not an absolute device path`}},
 		{"ga467 bad baud", "baud = 0", "baud = 1200", "baud = 1200", []string{"baud 1200 is not one of"}},
 		{"i2c device without bus", "[i2c]\nbus = \"/dev/i2c-1\"", "", `kind = "bh1750"`, []string{"bh1750 has no bus"}},
 		{"bad i2c bus", `bus = "/dev/i2c-1"`, `bus = "i2c1"`, `bus = "i2c1"`, []string{`i2c bus "i2c1"`}},
-		{"pn532 reader without pn532", "driver = \"ga467\"\nport = \"/dev/ttyUSB0\"\nbaud = 0", `driver = "pn532"`, `driver = "pn532"`, []string{"pn532 needs exactly one [[i2c.device]] of kind pn532"}},
+		{"pn532 reader without pn532", "driver = \"ga467\"\nport = \"/dev/onetrip-idcard\"\nbaud = 0", `driver = "pn532"`, `driver = "pn532"`, []string{"pn532 needs exactly one [[i2c.device]] of kind pn532"}},
 		{"i2c wrong address", "address = 0x23", "address = 0x44", "address = 0x44", []string{"bh1750 answers at 0x23 or 0x5c, not 0x44"}},
 		{"i2c address used twice", "kind = \"bh1750\"\naddress = 0x23", "kind = \"bh1750\"\nbus = \"0\"\naddress = 0x5c\n\n[[i2c.device]]\nkind = \"bh1750\"\nbus = \"0\"\naddress = 0x5c", "address = 0x5c\n\n[idcard]", []string{"/dev/i2c-0 address 0x5c is already used by bh1750"}},
 		{"unknown i2c kind", `kind = "bh1750"`, `kind = "sht31"`, `"sht31"`, []string{`kind "sht31" is unknown`, "bh1750, hat-eeprom, pn532"}},
@@ -130,9 +130,9 @@ func TestBrokenBoard(t *testing.T) {
 		{"unknown idcard driver", `driver = "ga467"`, `driver = "gb467"`, `"gb467"`, []string{`[idcard] driver "gb467" is unknown (want ga467, pn532, sim)`}},
 		{"key the driver does not use", `driver = "escpos"`, "driver = \"escpos\"\nport = \"/dev/ttyUSB1\"", `"/dev/ttyUSB1"`, []string{"driver escpos does not use port"}},
 		{"printer spec option", "?profile=80mm", "?profile=80mm&speed=9600", "&speed", []string{`unknown option "speed"`}},
-		{"printer spec scheme", "escpos:/dev/usb/lp0", "lp:/dev/usb/lp0", "lp:/dev", []string{"want escpos:/dev/PATH or escpos+tcp://HOST:PORT"}},
-		{"printer tcp without port", "escpos:/dev/usb/lp0", "escpos+tcp://192.0.2.10", "192.0.2.10", []string{"want escpos+tcp://HOST:PORT"}},
-		{"printer profiles differ", `device = "escpos:/dev/usb/lp0?profile=80mm"`, "device = \"escpos:/dev/usb/lp0?profile=80mm\"\nprofile = \"58mm\"", `profile = "58mm"`, []string{`profile "58mm" differs from the device's profile "80mm"`}},
+		{"printer spec scheme", "escpos:/dev/onetrip-printer", "lp:/dev/onetrip-printer", "lp:/dev", []string{"want escpos:/dev/PATH or escpos+tcp://HOST:PORT"}},
+		{"printer tcp without port", "escpos:/dev/onetrip-printer", "escpos+tcp://192.0.2.10", "192.0.2.10", []string{"want escpos+tcp://HOST:PORT"}},
+		{"printer profiles differ", `device = "escpos:/dev/onetrip-printer?profile=80mm"`, "device = \"escpos:/dev/onetrip-printer?profile=80mm\"\nprofile = \"58mm\"", `profile = "58mm"`, []string{`profile "58mm" differs from the device's profile "80mm"`}},
 		{"printer without profile", "?profile=80mm", "", "[printer]", []string{"[printer] needs a profile"}},
 		{"backlight without name", `name = "10-0045"`, "", "[backlight]", []string{"[backlight] needs name"}},
 		{"name not the file's", `name = "rpi4-kiosk"`, `name = "rpi4"`, `name = "rpi4"`, []string{`name "rpi4" does not match the file name`}},

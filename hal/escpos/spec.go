@@ -24,6 +24,7 @@ const (
 //
 //	escpos:/dev/ttyUSB0?profile=80mm&baud=115200   serial (baud defaults to 9600)
 //	escpos:/dev/usb/lp0?profile=58mm               USB (any path under /dev/usb/lp)
+//	escpos:/dev/onetrip-printer?profile=80mm       USB, by the name onetrip's udev rules give it
 //	escpos+tcp://10.0.0.7:9100?profile=80mm        network (port defaults to 9100)
 type Spec struct {
 	Transport Transport
@@ -31,6 +32,10 @@ type Spec struct {
 	Profile   string // name of an embedded profile
 	Baud      int    // serial only
 }
+
+// USBName is the stable name packaging/udev/99-onetrip.rules gives a USB
+// printer-class device, whichever /dev/usb/lpN the kernel made it.
+const USBName = "/dev/onetrip-printer"
 
 // DefaultBaud is the serial rate when a spec names none: most Chinese TTL and
 // RS-232 ticket printers ship at 9600.
@@ -64,7 +69,7 @@ func parseSpec(s string) (Spec, error) {
 			return Spec{}, errors.New("want an absolute device path, as in escpos:/dev/ttyUSB0?profile=80mm")
 		}
 		sp.Addr, sp.Transport = u.Path, Serial
-		if strings.HasPrefix(u.Path, "/dev/usb/lp") {
+		if strings.HasPrefix(u.Path, "/dev/usb/lp") || u.Path == USBName {
 			sp.Transport = USB
 		}
 	case "escpos+tcp":

@@ -16,6 +16,7 @@ func TestParseSpec(t *testing.T) {
 		{"escpos:/dev/pts/8?profile=80mm&baud=115200", escpos.Spec{Transport: escpos.Serial, Addr: "/dev/pts/8", Profile: "80mm", Baud: 115200}},
 		{"escpos:/dev/ttyS0?profile=58mm", escpos.Spec{Transport: escpos.Serial, Addr: "/dev/ttyS0", Profile: "58mm", Baud: 9600}},
 		{"escpos:/dev/usb/lp0?profile=58mm", escpos.Spec{Transport: escpos.USB, Addr: "/dev/usb/lp0", Profile: "58mm"}},
+		{"escpos:/dev/onetrip-printer?profile=80mm", escpos.Spec{Transport: escpos.USB, Addr: "/dev/onetrip-printer", Profile: "80mm"}},
 		{"escpos+tcp://127.0.0.1:9100?profile=80mm", escpos.Spec{Transport: escpos.TCP, Addr: "127.0.0.1:9100", Profile: "80mm"}},
 		{"escpos+tcp://printer.hall.local?profile=80mm-raster", escpos.Spec{Transport: escpos.TCP, Addr: "printer.hall.local:9100", Profile: "80mm-raster"}},
 		{"escpos+tcp://[::1]:9101?profile=80mm", escpos.Spec{Transport: escpos.TCP, Addr: "[::1]:9101", Profile: "80mm"}},
