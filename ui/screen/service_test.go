@@ -50,7 +50,7 @@ func serviceScenes(cfg *flow.Config) map[string]flow.State {
 	return map[string]flow.State{
 		"service-pin":          step(pad, tap("digit:2", "digit:4")...),
 		"service-pin-wrong":    wrong,
-		"service-pin-locked":   step(pad, flow.PINChecked{Until: t0.Add(5 * 60e9)}),
+		"service-pin-locked":   step(pad, append(tap("digit:1", "digit:1", "digit:1", "digit:1", "pin-ok"), flow.PINChecked{Until: t0.Add(5 * 60e9)})...),
 		"service-pin-none":     step(flow.New(cfg, t0), flow.ButtonHeld{Name: flow.ServiceButton}, flow.ServiceLock{Configured: false}),
 		"service-menu":         step(menu, tap("service-print")...),
 		"service-test-bars":    step(menu, tap("service-selftest")...),

@@ -5,6 +5,10 @@
 //	onetrip hall --hall FILE --data DIR --listen 127.0.0.1:4222 [--web 127.0.0.1:8080]
 //	onetrip report --bus URL --creds FILE [--json] [--from DATE --to DATE]
 //	onetrip replay --data DIR (--list | --session ID --out DIR) [--hall FILE]
+//	onetrip flash --image BASE.img[.xz] --device DEV|FILE --board NAME --provision FILE [--bundle FILE]
+//	onetrip selftest [--board NAME] [--print] [--json]
+//	onetrip service-pin | onetrip keygen --out DIR
+//	onetrip update BUNDLE|URL [--root DIR] | onetrip boot-check [--root DIR]
 //
 // With no flags "run" opens the standalone kiosk window on the simulated
 // board with the sample hall, keeping its tickets under the user's state
