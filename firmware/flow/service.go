@@ -41,6 +41,7 @@ var Corners = []string{"top-left", "top-right", "bottom-right", "bottom-left"}
 const (
 	TestBars    = "bars"    // colour bars: are red, green and blue where they say?
 	TestCorners = "corners" // touch each corner in turn
+	TestLamps   = "lamps"   // the lamps blink and the buzzer sounds: did the technician see and hear it?
 	TestRunning = "running" // the devices are being checked
 	TestResults = "results"
 )
@@ -58,6 +59,7 @@ type Service struct {
 	Missed  string   // the corner asked for when another was touched,
 	Landed  string   // and the one the touch landed on
 	Pressed []string // buttons pressed during the self-test
+	Lamps   string   // the technician's answer on the lamps and buzzer: "seen" or "not-seen"
 	Results []CheckResult
 
 	Lines []string // the identity, log or network page
@@ -165,6 +167,8 @@ func (s State) serviceActions(cfg *Config) []string {
 					a = append(a, "corner:"+c)
 				}
 			}
+		case TestLamps:
+			a = append(a, "lamps-seen", "lamps-not-seen")
 		case TestResults:
 			a = append(a, "test-again")
 		}
@@ -320,8 +324,20 @@ func serviceTap(cfg *Config, s State, id string, now time.Time) (State, []Effect
 		if len(v.Touched) < len(Corners) {
 			return s, []Effect{Beep{"click"}}
 		}
-		v.Phase = TestRunning
-		return s, []Effect{Beep{"ok"}, RunSelfTest{}}
+		// Every lamp blinks and the buzzer sounds until the technician says
+		// whether they saw and heard it: no machine can tell a dead bulb.
+		v.Phase = TestLamps
+		return s, []Effect{SetLamp{Lamp: "status", Pattern: "attention"}, SetLamp{Lamp: "help", Pattern: "attention"}, Beep{"attention"}}
+	case id == "lamps-seen", id == "lamps-not-seen":
+		if v.Phase != TestLamps {
+			return s, nil
+		}
+		v.Lamps, v.Phase = strings.TrimPrefix(id, "lamps-"), TestRunning
+		status := "ready"
+		if s.ReaderDown || s.PrinterDown {
+			status = "attention"
+		}
+		return s, []Effect{SetLamp{Lamp: "status", Pattern: status}, SetLamp{Lamp: "help", Pattern: "off"}, RunSelfTest{}}
 	case infoPages[id] != "":
 		s.Screen, s.Service = infoPages[id], &Service{}
 		return s, []Effect{LoadServiceInfo{Page: infoPages[id]}}
@@ -360,8 +376,13 @@ func screenChecks(v Service) []CheckResult {
 	if len(v.Pressed) > 0 {
 		pressed = CheckResult{Check: "buttons", Status: "pass", Detail: "pressed: " + strings.Join(v.Pressed, ", ")}
 	}
+	lamps := CheckResult{Check: "lamps", Status: "pass", Detail: "the lamps blinked and the buzzer sounded (confirmed on screen)"}
+	if v.Lamps != "seen" {
+		lamps = CheckResult{Check: "lamps", Status: "fail", Detail: "the technician did not see the lamps blink or hear the buzzer"}
+	}
 	return []CheckResult{
 		{Check: "display", Status: "pass", Detail: "colour bars shown, the 4 corners touched in order"},
 		pressed,
+		lamps,
 	}
 }

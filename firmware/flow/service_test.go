@@ -157,14 +157,28 @@ func TestSelfTestChecksCornersInOrderThenTheDevices(t *testing.T) {
 	if _, ok := has[RunSelfTest](fx); ok {
 		t.Fatal("devices checked after a wrong corner")
 	}
-	for i, c := range Corners {
+	for _, c := range Corners {
 		s, fx, _ = run(cfg, s, Tap{"corner:" + c})
-		if _, ok := has[RunSelfTest](fx); ok != (i == len(Corners)-1) {
-			t.Fatalf("after corner %s: RunSelfTest %v", c, ok)
+		if _, ok := has[RunSelfTest](fx); ok {
+			t.Fatalf("after corner %s: devices checked before the lamps", c)
 		}
 	}
-	if s.Service.Phase != TestRunning || s.Service.Missed != "" {
+	// Then every lamp blinks and the buzzer sounds, for the technician to confirm.
+	if s.Service.Phase != TestLamps || s.Service.Missed != "" {
 		t.Fatalf("after the corners: %+v", *s.Service)
+	}
+	lamps := map[string]string{}
+	for _, e := range fx {
+		if l, ok := e.(SetLamp); ok {
+			lamps[l.Lamp] = l.Pattern
+		}
+	}
+	if b, ok := has[Beep](fx); !ok || b.Pattern != "attention" || lamps["status"] != "attention" || lamps["help"] != "attention" {
+		t.Fatalf("the lamps test drives %v and the buzzer %v", lamps, fx)
+	}
+	s, fx, _ = run(cfg, s, Tap{"lamps-seen"})
+	if _, ok := has[RunSelfTest](fx); !ok || s.Service.Phase != TestRunning {
+		t.Fatalf("after the lamps: %+v, %v", *s.Service, fx)
 	}
 	s, _, _ = run(cfg, s, SelfTestDone{Results: []CheckResult{{"printer", "fail", "paper out"}}})
 	var lines []string
@@ -172,7 +186,7 @@ func TestSelfTestChecksCornersInOrderThenTheDevices(t *testing.T) {
 		lines = append(lines, r.Check+":"+r.Status+":"+r.Detail)
 	}
 	got := strings.Join(lines, "|")
-	for _, want := range []string{"display:pass:", "buttons:pass:pressed: help", "printer:fail:paper out"} {
+	for _, want := range []string{"display:pass:", "buttons:pass:pressed: help", "lamps:pass:", "printer:fail:paper out"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("results %s lack %s", got, want)
 		}
@@ -235,7 +249,7 @@ func TestRandomServiceWalks(t *testing.T) {
 		PINChecked{OK: true}, PINChecked{Left: 2}, PINChecked{Until: t0.Add(time.Minute)},
 		SelfTestDone{Results: []CheckResult{{"printer", "pass", "ready"}}}, ServiceInfo{Page: ServiceLog, Lines: []string{"x"}},
 		TestPrinted{}, TestPrinted{Problem: "paper out"}, PrinterChanged{false}}
-	ids := append([]string{"pin-ok", "pin-delete", "test-next", "test-again", "service-back", "service-leave", "lang", "start"}, MenuItems...)
+	ids := append([]string{"pin-ok", "pin-delete", "test-next", "lamps-seen", "lamps-not-seen", "test-again", "service-back", "service-leave", "lang", "start"}, MenuItems...)
 	for d := range 10 {
 		ids = append(ids, "digit:"+string(rune('0'+d)))
 	}

@@ -94,6 +94,8 @@ func TestServiceModeSelfTestAndTestTicket(t *testing.T) {
 		r.waitFor("corner "+c, func(s flow.State) bool { return s.Service.Phase == flow.TestCorners && len(s.Service.Touched) == i })
 		r.tap("corner:" + c)
 	}
+	r.waitFor("the lamps", func(s flow.State) bool { return s.Service.Phase == flow.TestLamps })
+	r.tap("lamps-seen")
 	s := r.waitFor("the results", func(s flow.State) bool { return s.Service.Phase == flow.TestResults })
 	var printer *flow.CheckResult
 	for i, res := range s.Service.Results {

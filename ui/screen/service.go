@@ -159,6 +159,11 @@ func (b *builder) selfTest() {
 			}
 			b.widget("corner:"+c, strconv.Itoa(i+1), cornerBoxes[c], kind)
 		}
+	case flow.TestLamps:
+		b.title(b.t.T("service.lamps_title"))
+		b.text(b.t.T("service.lamps_question"), image.Rect(margin, 260, 1280-margin, 420), bodyPx, Body, Center)
+		b.widget("lamps-not-seen", b.t.T("service.lamps_not_seen"), image.Rect(160, 460, 600, 560), Secondary)
+		b.widget("lamps-seen", b.t.T("service.lamps_seen"), image.Rect(680, 460, 1120, 560), Primary)
 	case flow.TestRunning:
 		b.title(b.t.T("service.results_title"))
 		b.text(b.t.T("service.running"), image.Rect(margin, 360, 1280-margin, 440), bodyPx, Muted, Center)

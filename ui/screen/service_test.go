@@ -29,7 +29,8 @@ func serviceScenes(cfg *flow.Config) map[string]flow.State {
 	wrong := step(pad, append(tap("digit:1", "digit:1", "digit:1", "digit:1", "pin-ok"), flow.PINChecked{Left: 3})...)
 	menu := step(pad, append(tap("digit:2", "digit:4", "digit:6", "digit:8", "pin-ok"), flow.PINChecked{OK: true})...)
 	corners := step(menu, tap("service-selftest", "test-next", "corner:top-left")...)
-	results := step(corners, append(tap("corner:top-right", "corner:bottom-right", "corner:bottom-left"),
+	lamps := step(corners, tap("corner:top-right", "corner:bottom-right", "corner:bottom-left")...)
+	results := step(lamps, append(tap("lamps-not-seen"),
 		flow.SelfTestDone{Results: []flow.CheckResult{
 			{Check: "clock", Status: "pass", Detail: "2026-11-25 09:41:00 CST, synchronised (NTP)"},
 			{Check: "idcard", Status: "pass", Detail: "ga467 on /dev/ttyUSB0: SAM status OK, SAM id 05.01-20161123-0012345678-2309876543"},
@@ -56,6 +57,7 @@ func serviceScenes(cfg *flow.Config) map[string]flow.State {
 		"service-test-bars":    step(menu, tap("service-selftest")...),
 		"service-test-corners": corners,
 		"service-test-rotated": step(corners, tap("corner:bottom-left")...),
+		"service-test-lamps":   lamps,
 		"service-test-results": results,
 		"service-identity":     identity,
 		"service-log":          log,

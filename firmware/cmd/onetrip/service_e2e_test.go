@@ -76,9 +76,10 @@ func TestServiceModeShowsNothingPersonal(t *testing.T) {
 	for _, c := range []string{"top-left", "top-right", "bottom-right", "bottom-left"} {
 		tap("corner:" + c)
 	}
+	tap("lamps-seen")
 	s = k.waitFor("the results", func(s control.ScreenJSON) bool { _, ok := widget(s, "test-again"); return ok })
 	clean(s)
-	for _, want := range []string{"display:", "printer: ready", "idcard:", "clock:"} {
+	for _, want := range []string{"display:", "lamps: the lamps blinked", "printer: ready", "idcard:", "clock:"} {
 		if !hasText(s, want) {
 			t.Errorf("self-test results lack %q: %+v", want, s.Texts)
 		}
