@@ -3,6 +3,7 @@
 package window
 
 import (
+	"encoding/binary"
 	"fmt"
 	"image"
 	"io"
@@ -391,6 +392,9 @@ func (d *xDrawer) close() {
 // 32-bit pixel of the X visual, as bytes in memory.
 type pixelLayout struct{ r, g, b, x int }
 
+// bgrx is the layout of a little-endian server's 24-bit TrueColor visual.
+var bgrx = pixelLayout{r: 2, g: 1, b: 0, x: 3}
+
 // layoutOf derives the byte positions from the visual's masks and the
 // server's image byte order; each mask must cover one whole byte.
 func layoutOf(red, green, blue uint32, msbFirst bool) (pixelLayout, error) {
@@ -413,11 +417,27 @@ func layoutOf(red, green, blue uint32, msbFirst bool) (pixelLayout, error) {
 	return l, nil
 }
 
-// convert writes len(dst)/4 RGBA pixels from src in this layout.
+// convert writes len(dst)/4 RGBA pixels from src in this layout, a
+// 32-bit word at a time (a whole frame is a million pixels).
 func (l pixelLayout) convert(dst, src []byte) {
-	for i := 0; i+4 <= len(dst); i += 4 {
-		p, s := dst[i:i+4:i+4], src[i:i+4:i+4]
-		p[l.r], p[l.g], p[l.b], p[l.x] = s[0], s[1], s[2], 0
+	n := len(dst) &^ 3
+	dst, src = dst[:n], src[:n]
+	if l == bgrx { // nearly every X server: swap red and blue, two pixels at a time
+		i := 0
+		for ; i+8 <= n; i += 8 {
+			v := binary.LittleEndian.Uint64(src[i : i+8])
+			binary.LittleEndian.PutUint64(dst[i:i+8], v&0x0000ff000000ff00|(v&0x000000ff000000ff)<<16|(v>>16)&0x000000ff000000ff)
+		}
+		if i < n {
+			v := binary.LittleEndian.Uint32(src[i : i+4])
+			binary.LittleEndian.PutUint32(dst[i:i+4], v&0xff00|(v&0xff)<<16|(v>>16)&0xff)
+		}
+		return
+	}
+	rs, gs, bs := uint(8*l.r)&31, uint(8*l.g)&31, uint(8*l.b)&31
+	for i := 0; i < n; i += 4 {
+		v := binary.LittleEndian.Uint32(src[i : i+4])
+		binary.LittleEndian.PutUint32(dst[i:i+4], (v&0xff)<<rs|(v>>8&0xff)<<gs|(v>>16&0xff)<<bs)
 	}
 }
 

@@ -3,6 +3,7 @@
 package window
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"os"
@@ -27,15 +28,17 @@ func TestLayoutOfVisualMasks(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		got := make([]byte, 4)
-		l.convert(got, rgba)
-		if string(got) != string(c.want) {
-			t.Errorf("%s: RGBA %x is % x in memory, want % x", c.name, rgba, got, c.want)
+		// Three pixels: converted two at a time, then one.
+		three, want := bytes.Repeat(rgba, 3), bytes.Repeat(c.want, 3)
+		got := make([]byte, len(three))
+		l.convert(got, three)
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: RGBA %x is % x in memory, want % x", c.name, three, got, want)
 		}
-		back := make([]byte, 4)
+		back := make([]byte, len(got))
 		l.toRGBA(back, got)
-		if string(back) != string(rgba) {
-			t.Errorf("%s: read back as %x, want %x", c.name, back, rgba)
+		if !bytes.Equal(back, three) {
+			t.Errorf("%s: read back as %x, want %x", c.name, back, three)
 		}
 	}
 	if _, err := layoutOf(0xf800, 0x07e0, 0x001f, false); err == nil || !strings.Contains(err.Error(), "f800/0007e0/00001f") {
