@@ -24,6 +24,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"onetrip/firmware/durable"
 )
 
 // Format is the bundle layout version written into every manifest.
@@ -246,7 +248,7 @@ func (b *Bundle) Extract(dir string) error {
 			return fmt.Errorf("extract %s: %w", f.Path, err)
 		}
 		dirs[parent] = true
-		if err := writeSynced(target, b.files[f.Path], fs.FileMode(f.Mode)); err != nil {
+		if err := durable.WriteFile(target, b.files[f.Path], fs.FileMode(f.Mode)); err != nil {
 			return fmt.Errorf("extract %s: %w", f.Path, err)
 		}
 	}
@@ -256,40 +258,11 @@ func (b *Bundle) Extract(dir string) error {
 	}
 	slices.Sort(names)
 	for _, d := range slices.Backward(names) {
-		if err := syncDir(d); err != nil {
+		if err := durable.SyncDir(d); err != nil {
 			return fmt.Errorf("extract: %w", err)
 		}
 	}
 	return nil
-}
-
-func writeSynced(name string, b []byte, mode fs.FileMode) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func syncDir(name string) error {
-	d, err := os.Open(name)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // checkPath refuses names that could leave the directory a bundle is

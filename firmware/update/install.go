@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"onetrip/firmware/bundle"
+	"onetrip/firmware/durable"
 )
 
 // slotManifest is the manifest a slot keeps of its own files.
@@ -92,10 +93,10 @@ func (r *Root) Install(b *bundle.Bundle, p Policy) (State, error) {
 		return s, err
 	}
 	r.step("slot-manifest")
-	if err := writeSynced(filepath.Join(dir, slotManifest), append(m, '\n'), 0o644); err != nil {
+	if err := durable.WriteFile(filepath.Join(dir, slotManifest), append(m, '\n'), 0o644); err != nil {
 		return s, fmt.Errorf("slot %s: %w", target, err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := durable.SyncDir(dir); err != nil {
 		return s, fmt.Errorf("slot %s: %w", target, err)
 	}
 	if err := r.own(r.path("slots")); err != nil {

@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"onetrip/firmware/durable"
 )
 
 // Slots are the two slot names.
@@ -151,7 +153,7 @@ func (r *Root) writeState(s State) error {
 		return err
 	}
 	r.step("state-temp")
-	if err := writeSynced(r.path("state.json.tmp"), append(b, '\n'), 0o644); err != nil {
+	if err := durable.WriteFile(r.path("state.json.tmp"), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("update state: %w", err)
 	}
 	if err := r.own(r.path("state.json.tmp")); err != nil {
@@ -161,7 +163,7 @@ func (r *Root) writeState(s State) error {
 	if err := os.Rename(r.path("state.json.tmp"), r.path("state.json")); err != nil {
 		return fmt.Errorf("update state: %w", err)
 	}
-	if err := syncDir(r.Dir); err != nil {
+	if err := durable.SyncDir(r.Dir); err != nil {
 		return fmt.Errorf("update state: %w", err)
 	}
 	return nil
@@ -192,7 +194,7 @@ func (r *Root) link(name, slot string) error {
 	if err := os.Rename(tmp, r.path(name)); err != nil {
 		return fmt.Errorf("point %s at slot %s: %w", name, slot, err)
 	}
-	if err := syncDir(r.Dir); err != nil {
+	if err := durable.SyncDir(r.Dir); err != nil {
 		return fmt.Errorf("point %s at slot %s: %w", name, slot, err)
 	}
 	return nil
@@ -268,29 +270,4 @@ func (r *Root) own(name string) error {
 		}
 		return os.Lchown(p, int(owner.Uid), int(owner.Gid))
 	})
-}
-
-func writeSynced(name string, b []byte, mode os.FileMode) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func syncDir(name string) error {
-	d, err := os.Open(name)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
