@@ -39,6 +39,13 @@ func ParseFont(ttf []byte) (*Font, error) {
 }
 
 var defaultFont = sync.OnceValue(func() *Font {
+	// Read from the binary's file where it can be (see fonts.SansAt): the
+	// same bytes, without keeping most of the font mapped.
+	if r, err := fonts.SansAt(); err == nil {
+		if f, err := opentype.ParseReaderAt(r); err == nil {
+			return &Font{sfnt: f, faces: map[float64]*Face{}}
+		}
+	}
 	f, err := ParseFont(fonts.Sans)
 	if err != nil {
 		panic(fmt.Sprintf("render: the embedded onetrip-sans font is corrupt: %v", err))

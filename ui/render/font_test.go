@@ -1,13 +1,19 @@
 package render
 
 import (
+	"encoding/binary"
 	"image"
+	"image/color"
+	"os"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/math/fixed"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"onetrip/assets/fonts"
 )
 
 // gb2312Cells are the assigned cells of GB 2312-80, rows and columns
@@ -128,4 +134,40 @@ func TestXFaceDrawsChineseWithXImage(t *testing.T) {
 	if got, want := d.Dot.X.Round()-4, face(t, 24).Measure("号票"); got != want {
 		t.Errorf("x/image face advanced %d px, Face.Measure says %d", got, want)
 	}
+}
+
+// Drawing with the default font reads its outlines from the binary's file,
+// so glyphs from all over the font leave almost none of it mapped.
+func TestDefaultFontStaysUnmapped(t *testing.T) {
+	f := DefaultFont()
+	dst := image.NewRGBA(image.Rect(0, 0, 64, 64))
+	for r := rune(0x4E00); r < 0x9FA5; r += 97 { // 215 glyphs spread over the font
+		DrawText(dst, f.Face(30), 0, 40, string(r), color.RGBA{0, 0, 0, 0xff})
+	}
+	if mapped, all := fontPagesMapped(t); mapped > all/20 {
+		t.Errorf("%d of the font's %d pages are mapped after drawing 215 glyphs", mapped, all)
+	}
+}
+
+// fontPagesMapped counts the embedded font's pages mapped into the process
+// (/proc/self/pagemap's present bit), and all its pages.
+func fontPagesMapped(t *testing.T) (mapped, all int) {
+	pm, err := os.Open("/proc/self/pagemap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pm.Close()
+	page := uintptr(os.Getpagesize())
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(fonts.Sans)))
+	entry := make([]byte, 8)
+	for p := start &^ (page - 1); p < start+uintptr(len(fonts.Sans)); p += page {
+		if _, err := pm.ReadAt(entry, int64(p/page*8)); err != nil {
+			t.Fatal(err)
+		}
+		all++
+		if binary.LittleEndian.Uint64(entry)>>63 == 1 {
+			mapped++
+		}
+	}
+	return mapped, all
 }
