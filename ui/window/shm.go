@@ -9,6 +9,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"runtime"
 	"sync"
 
 	"github.com/jezek/xgb"
@@ -230,11 +231,29 @@ func (d *xDrawer) keep(frame *image.RGBA, r image.Rectangle) {
 	}
 	dst := r.Sub(frame.Rect.Min)
 	stride := d.frame.size.X * 4
-	for y := range r.Dy() {
-		o := (dst.Min.Y+y)*stride + dst.Min.X*4
-		d.pixel.convert(d.frame.pix[o:o+4*r.Dx()], frame.Pix[frame.PixOffset(r.Min.X, r.Min.Y+y):])
+	rows := func(from, to int) {
+		for y := from; y < to; y++ {
+			o := (dst.Min.Y+y)*stride + dst.Min.X*4
+			d.pixel.convert(d.frame.pix[o:o+4*r.Dx()], frame.Pix[frame.PixOffset(r.Min.X, r.Min.Y+y):])
+		}
 	}
+	// A new screen is a million pixels: convert it on every core.
+	n, parts := r.Dy(), min(runtime.GOMAXPROCS(0), 4)
+	if parts < 2 || r.Dx()*n < parallelPixels {
+		rows(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 1; i < parts; i++ {
+		wg.Go(func() { rows(n*i/parts, n*(i+1)/parts) })
+	}
+	rows(0, n/parts)
+	wg.Wait()
 }
+
+// parallelPixels is the smallest rectangle converted on several cores; a
+// pressed button is converted faster than goroutines start.
+const parallelPixels = 256 << 10
 
 // load notes the dirty rectangles to show; a frame shown at another size is
 // scaled into the view first, sampling the nearest pixel.
