@@ -15,6 +15,7 @@ import (
 	"onetrip/hal/escpos"
 	"onetrip/hal/idcard"
 	"onetrip/ui/locale"
+	"onetrip/ui/render"
 	"onetrip/ui/screen"
 )
 
@@ -172,7 +173,7 @@ func New(o Options) *Kiosk {
 		printed:  make(chan printOutcome, 16),
 		inFlight: map[int64]bool{},
 		painter:  screen.NewPainter(),
-		shown:    image.NewRGBA(screen.Size),
+		shown:    render.NewFrame(screen.Size),
 	}
 	k.recheck = time.NewTimer(time.Hour)
 	k.recheck.Stop()

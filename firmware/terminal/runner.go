@@ -13,6 +13,7 @@ import (
 	"onetrip/firmware/kiosk"
 	"onetrip/firmware/queue"
 	"onetrip/hal/escpos"
+	"onetrip/ui/render"
 	"onetrip/ui/screen"
 )
 
@@ -77,7 +78,7 @@ func New(o Options) *Runner {
 		o: o, view: queue.NewView(o.Hall), seqs: bus.NewSequences(o.Bus.Subjects), kiosks: map[string]Kiosk{},
 		inputs: make(chan kiosk.Input, 64), deliveries: make(chan bus.Delivery, 1024),
 		results: make(chan outcome, 16), beats: make(chan bus.Beat, 64), calls: make(kiosk.Calls),
-		painter: screen.NewPainter(), shown: image.NewRGBA(screen.Size),
+		painter: screen.NewPainter(), shown: render.NewFrame(screen.Size),
 		dropped: map[string]bool{},
 	}
 }

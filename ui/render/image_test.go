@@ -2,6 +2,8 @@ package render
 
 import (
 	"image"
+	"image/color"
+	"runtime"
 	"testing"
 )
 
@@ -17,4 +19,21 @@ func TestDrawImageFitsKeepingAspect(t *testing.T) {
 	if got := img.RGBAAt(80, 80); got != red {
 		t.Errorf("centre pixel = %v, want red", got)
 	}
+}
+
+// A frame's 4 MB of pixels are not on the Go heap, and they hold pixels.
+func TestNewFrameIsOffTheHeap(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f := NewFrame(image.Rect(0, 0, 1280, 800))
+	runtime.ReadMemStats(&after)
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 1<<20 {
+		t.Errorf("a frame grew the heap by %d bytes", grew)
+	}
+	FillRect(f, f.Bounds(), color.RGBA{1, 2, 3, 255})
+	if got := f.RGBAAt(1279, 799); got != (color.RGBA{1, 2, 3, 255}) || len(f.Pix) != 1280*800*4 {
+		t.Errorf("frame pixel %v, %d bytes", got, len(f.Pix))
+	}
+	runtime.KeepAlive(f)
 }
