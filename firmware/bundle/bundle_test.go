@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"onetrip/firmware/bundle/bundletest"
 )
 
 func sample(t *testing.T) ([]byte, []byte) {
@@ -61,27 +63,11 @@ func TestRoundTripAndExtract(t *testing.T) {
 // an entry's bytes or drop it (by returning nil).
 func rewrite(t *testing.T, data []byte, edit func(name string, b []byte) []byte) []byte {
 	t.Helper()
-	var out bytes.Buffer
-	tw := tar.NewWriter(&out)
-	tr := tar.NewReader(bytes.NewReader(data))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(tr)
-		if b = edit(h.Name, b); b == nil {
-			continue
-		}
-		h.Size = int64(len(b))
-		tw.WriteHeader(h)
-		tw.Write(b)
+	out, err := bundletest.Rewrite(data, edit)
+	if err != nil {
+		t.Fatal(err)
 	}
-	tw.Close()
-	return out.Bytes()
+	return out
 }
 
 func TestRefusals(t *testing.T) {

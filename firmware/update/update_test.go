@@ -1,11 +1,9 @@
 package update
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +15,7 @@ import (
 	"time"
 
 	"onetrip/firmware/bundle"
+	"onetrip/firmware/bundle/bundletest"
 )
 
 // retar copies a bundle's entries through edit (nil drops the entry).
@@ -26,32 +25,16 @@ func retar(t *testing.T, name string, edit func(entry string, b []byte) []byte) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	tw := tar.NewWriter(&out)
-	tr := tar.NewReader(bytes.NewReader(data))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(tr)
-		if b = edit(h.Name, b); b == nil {
-			continue
-		}
-		h.Size = int64(len(b))
-		tw.WriteHeader(h)
-		tw.Write(b)
+	out, err := bundletest.Rewrite(data, edit)
+	if err != nil {
+		t.Fatal(err)
 	}
-	tw.Close()
 	edited, err := os.CreateTemp(filepath.Dir(name), "edited-*.bundle")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer edited.Close()
-	if _, err := edited.Write(out.Bytes()); err != nil {
+	if _, err := edited.Write(out); err != nil {
 		t.Fatal(err)
 	}
 	return edited.Name()

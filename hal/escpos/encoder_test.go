@@ -8,8 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/makiuchi-d/gozxing"
-	gzqr "github.com/makiuchi-d/gozxing/qrcode"
+	"onetrip/ui/qrscan"
 )
 
 func mustProfile(t testing.TB, name string) Profile {
@@ -300,18 +299,11 @@ func TestQRWithoutNativeSupportPrintsAScannableImage(t *testing.T) {
 
 func scanQR(t *testing.T, img image.Image) string {
 	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	text, err := qrscan.Read(img)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("no QR code readable: %v", err)
 	}
-	res, err := gzqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true})
-	if err != nil {
-		res, err = gzqr.NewQRCodeReader().Decode(bmp, nil)
-	}
-	if err != nil {
-		t.Fatalf("no QR code found: %v", err)
-	}
-	return res.GetText()
+	return text
 }
 
 func BenchmarkEncodeTicket(b *testing.B) {

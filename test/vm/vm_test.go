@@ -18,11 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
-
 	"onetrip/firmware/control"
 	"onetrip/hal/escpos"
+	"onetrip/ui/qrscan"
 	"onetrip/ui/rotate"
 )
 
@@ -110,7 +108,7 @@ func walkInVM(t *testing.T, bin, vmlinuz, initrd string, rot rotate.Rotation, kv
 	if !strings.Contains(m.logText(), `msg="ticket issued" number=A001`) {
 		t.Fatal("no ticket issued in the console log")
 	}
-	onScreen, err := readQR(shown.SubImage(qr))
+	onScreen, err := qrscan.Read(shown.SubImage(qr))
 	if err != nil {
 		t.Fatalf("the machine's done screen shows no readable QR code: %v", err)
 	}
@@ -470,17 +468,4 @@ func toRGBA(img image.Image) *image.RGBA {
 		}
 	}
 	return out
-}
-
-// readQR decodes the one QR code in img.
-func readQR(img image.Image) (string, error) {
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		return "", err
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		return "", err
-	}
-	return res.GetText(), nil
 }

@@ -7,12 +7,11 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/makiuchi-d/gozxing"
-	gzqr "github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/skip2/go-qrcode"
 	"golang.org/x/image/font"
 
 	"onetrip/hal/escpos"
+	"onetrip/ui/qrscan"
 	"onetrip/ui/render"
 )
 
@@ -267,15 +266,11 @@ func TestRasterTicketScans(t *testing.T) {
 
 func scanQR(t *testing.T, img image.Image) string {
 	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	text, err := qrscan.Read(img)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("no QR code readable: %v", err)
 	}
-	res, err := gzqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		t.Fatalf("no QR code found on the ticket: %v", err)
-	}
-	return res.GetText()
+	return text
 }
 
 func BenchmarkEncodeNative(b *testing.B) {

@@ -5,8 +5,7 @@ import (
 	"image/color"
 	"testing"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	"onetrip/ui/qrscan"
 )
 
 func TestDrawQRDecodesToThePayload(t *testing.T) {
@@ -38,15 +37,11 @@ func TestDrawQRDecodesToThePayload(t *testing.T) {
 // decodeQR reads the QR code in img as a phone would.
 func decodeQR(t *testing.T, img image.Image) string {
 	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	text, err := qrscan.Read(img)
 	if err != nil {
-		t.Fatalf("binarizing: %v", err)
+		t.Fatalf("no QR code readable: %v", err)
 	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("decoding QR code: %v", err)
-	}
-	return res.GetText()
+	return text
 }
 
 // checkCrispWithQuietZone checks that sym has only pure black and white

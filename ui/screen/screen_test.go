@@ -9,14 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
-
 	"onetrip/firmware/flow"
 	"onetrip/firmware/hall"
 	"onetrip/ui/locale"
+	"onetrip/ui/qrscan"
 	"onetrip/ui/render"
-
 	"onetrip/ui/screen/screentest"
 )
 
@@ -179,15 +176,11 @@ func TestFontCoversAllText(t *testing.T) {
 
 func decodeQR(t *testing.T, img image.Image) string {
 	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	text, err := qrscan.Read(img)
 	if err != nil {
 		t.Fatalf("no QR code readable: %v", err)
 	}
-	return res.GetText()
+	return text
 }
 
 func TestQRCodesOnScreenDeepLink(t *testing.T) {

@@ -28,14 +28,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
-
 	"onetrip/firmware/control"
 	"onetrip/firmware/ticket"
 	"onetrip/hal/escpos"
 	"onetrip/hal/escpos/escposemu"
 	"onetrip/hal/serial/serialtest"
+	"onetrip/ui/qrscan"
 	"onetrip/ui/window/windowtest"
 )
 
@@ -290,24 +288,11 @@ func decodeXWD(b []byte) (image.Image, error) {
 
 func decodeQR(t testing.TB, img image.Image) string {
 	t.Helper()
-	text, err := readQR(img)
+	text, err := qrscan.Read(img)
 	if err != nil {
 		t.Fatalf("no readable QR code: %v", err)
 	}
 	return text
-}
-
-// readQR decodes the one QR code in img.
-func readQR(img image.Image) (string, error) {
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		return "", err
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		return "", err
-	}
-	return res.GetText(), nil
 }
 
 // waitForQR captures the window (the part of it in crop, unless empty) until
@@ -322,7 +307,7 @@ func waitForQR(t testing.TB, win string, crop image.Rectangle, want string) {
 		if !crop.Empty() {
 			img = img.(*image.RGBA).SubImage(crop)
 		}
-		got, err := readQR(img)
+		got, err := qrscan.Read(img)
 		if err == nil && got == want {
 			return
 		}
